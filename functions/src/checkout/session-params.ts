@@ -1,0 +1,59 @@
+/** The Checkout Session we ask Stripe for, as pure data (unit-tested without Stripe). */
+import type Stripe from "stripe";
+import type { OfferConfig } from "../config";
+import type { Locale } from "../preorder/types";
+import type { CheckoutInput } from "./input";
+
+/** Our locales → Stripe Checkout's (Stripe has `zh` for Simplified and `zh-HK` for Hong Kong Traditional). */
+export const STRIPE_LOCALE: Record<Locale, Stripe.Checkout.SessionCreateParams.Locale> = {
+  en: "en",
+  "zh-HK": "zh-HK",
+  "zh-CN": "zh",
+};
+
+export interface SessionRequest {
+  input: CheckoutInput;
+  preorderId: string;
+  preorderNumber: string;
+  customerId: string;
+  offer: OfferConfig;
+}
+
+export function lineItem(offer: OfferConfig): Stripe.Checkout.SessionCreateParams.LineItem {
+  if (offer.priceId) return { price: offer.priceId, quantity: 1 };
+  return {
+    quantity: 1,
+    price_data: { currency: offer.currency, unit_amount: offer.amount, product_data: { name: offer.productName } },
+  };
+}
+
+export function sessionParams(req: SessionRequest): Stripe.Checkout.SessionCreateParams {
+  const { input, preorderId, preorderNumber, customerId, offer } = req;
+  const metadata = {
+    preorder_id: preorderId,
+    preorder_number: preorderNumber,
+    color: input.color,
+    email: input.email,
+    locale: input.locale,
+  };
+  const lang = input.locale === "en" ? "" : `&lang=${encodeURIComponent(input.locale)}`;
+  return {
+    mode: "payment",
+    customer: customerId,
+    client_reference_id: preorderId,
+    line_items: [lineItem(offer)],
+    metadata,
+    payment_intent_data: { metadata },
+    locale: STRIPE_LOCALE[input.locale],
+    // A physical pre-sale ships: collect where to, and keep the customer's record up to date.
+    shipping_address_collection: {
+      allowed_countries: offer.shippingCountries as Stripe.Checkout.SessionCreateParams.ShippingAddressCollection.AllowedCountry[],
+    },
+    phone_number_collection: { enabled: true },
+    customer_update: { shipping: "auto", name: "auto" },
+    success_url: `${offer.siteUrl}/success?session_id={CHECKOUT_SESSION_ID}${lang}`,
+    cancel_url: `${offer.siteUrl}/cancel?preorder_id=${encodeURIComponent(preorderId)}${lang}`,
+  };
+}
+
+export const checkoutIdempotencyKey = (preorderId: string): string => `rolitt-checkout-${preorderId}`;

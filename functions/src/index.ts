@@ -1,0 +1,26 @@
+/**
+ * Wiring only: the three functions, their options and their secrets. Each handler module is required
+ * inside its function, so a cold start loads only the code of the function being started.
+ */
+import { setGlobalOptions } from "firebase-functions/v2";
+import { onCall, onRequest } from "firebase-functions/v2/https";
+import { onDocumentWritten } from "firebase-functions/v2/firestore";
+import { KLAVIYO_PRIVATE_KEY, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./config";
+
+setGlobalOptions({ region: "us-central1" });
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const createCheckoutSession = onCall(
+  { secrets: [STRIPE_SECRET_KEY], cors: true, memory: "256MiB", concurrency: 80, maxInstances: 20 },
+  (request) => (require("./checkout/handler") as typeof import("./checkout/handler")).createCheckoutSession(request),
+);
+
+export const stripeWebhook = onRequest(
+  { secrets: [STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET], memory: "256MiB", concurrency: 80, maxInstances: 20 },
+  (req, res) => (require("./webhook/handler") as typeof import("./webhook/handler")).stripeWebhook(req, res),
+);
+
+export const onPreorderWritten = onDocumentWritten(
+  { document: "preorders/{preorderId}", secrets: [KLAVIYO_PRIVATE_KEY], retry: true, memory: "256MiB", maxInstances: 10 },
+  (event) => (require("./klaviyo/handler") as typeof import("./klaviyo/handler")).onPreorderWritten(event),
+);

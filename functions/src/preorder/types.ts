@@ -1,0 +1,61 @@
+import type { PreorderStatus } from "./status";
+
+export const LOCALES = ["en", "zh-HK", "zh-CN"] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export interface ShippingDetails {
+  name: string | null;
+  address: {
+    line1: string | null;
+    line2: string | null;
+    city: string | null;
+    state: string | null;
+    postal_code: string | null;
+    country: string | null;
+  } | null;
+}
+
+/** What fulfilment needs, from the paid session's customer_details / collected_information. */
+export interface CustomerDetails {
+  name: string | null;
+  phone: string | null;
+  shipping: ShippingDetails | null;
+}
+
+export interface StripeRefs {
+  customerId: string | null;
+  sessionId: string | null;
+  paymentIntentId: string | null;
+}
+
+/** `preorders/{preorderId}` as stored (timestamps are Firestore Timestamps in the database). */
+export interface Preorder<Time = unknown> {
+  preorderId: string;
+  preorderNumber: string;
+  email: string;
+  color: string;
+  locale: Locale;
+  status: PreorderStatus;
+  amount: number;
+  currency: string;
+  stripe: StripeRefs;
+  customer: CustomerDetails | null;
+  errorReason: string | null;
+  amountRefunded: number;
+  /** `created` (seconds) of the newest Stripe event applied; orders same-status updates. */
+  lastEventCreated: number | null;
+  lastEventId: string | null;
+  /** Where the preorder came from: our callable, or a session Stripe made elsewhere (Dashboard, Payment Link). */
+  origin: "callable" | "stripe";
+  createdAt: Time;
+  updatedAt: Time;
+}
+
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+/** Logs never carry a whole email: `j***@example.com`. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf("@");
+  if (at < 1) return "***";
+  return `${email[0]}***${email.slice(at)}`;
+}

@@ -1,0 +1,75 @@
+import { InputError, parseCheckoutInput } from "../src/checkout/input";
+
+const COLORS = ["khaki", "black", "white"];
+const big = "a".repeat(100 * 1024);
+
+describe("checkout input", () => {
+  it("normalises email and colour and defaults the locale", () => {
+    expect(parseCheckoutInput({ email: "  Ada@Example.COM ", color: "Khaki" }, COLORS)).toEqual({
+      email: "ada@example.com",
+      color: "khaki",
+      locale: "en",
+    });
+    expect(parseCheckoutInput({ email: "b@c.io", color: "white", locale: "zh-HK" }, COLORS).locale).toBe("zh-HK");
+  });
+
+  // [label, input, field the error must name]
+  const BAD: Array<[string, unknown, string | null]> = [
+    ["null", null, null],
+    ["undefined", undefined, null],
+    ["a string", "ada@example.com", null],
+    ["a number", 42, null],
+    ["an array", [{ email: "a@b.co", color: "khaki" }], null],
+    ["an empty object", {}, "email"],
+    ["missing email", { color: "khaki" }, "email"],
+    ["missing color", { email: "a@b.co" }, "color"],
+    ["empty email", { email: "", color: "khaki" }, "email"],
+    ["blank email", { email: "   ", color: "khaki" }, "email"],
+    ["email without @", { email: "ada.example.com", color: "khaki" }, "email"],
+    ["email without domain", { email: "ada@", color: "khaki" }, "email"],
+    ["email without user", { email: "@example.com", color: "khaki" }, "email"],
+    ["email with spaces inside", { email: "a da@example.com", color: "khaki" }, "email"],
+    ["two @", { email: "a@@example.com", color: "khaki" }, "email"],
+    ["email as number", { email: 12345, color: "khaki" }, "email"],
+    ["email as null", { email: null, color: "khaki" }, "email"],
+    ["email as array", { email: ["a@b.co"], color: "khaki" }, "email"],
+    ["email as object", { email: { $gt: "" }, color: "khaki" }, "email"],
+    ["100 KB email", { email: `${big}@example.com`, color: "khaki" }, "email"],
+    ["email too long (255)", { email: `${"a".repeat(243)}@example.com`, color: "khaki" }, "email"],
+    ["unknown colour", { email: "a@b.co", color: "purple" }, "color"],
+    ["empty colour", { email: "a@b.co", color: "" }, "color"],
+    ["colour as number", { email: "a@b.co", color: 1 }, "color"],
+    ["colour as boolean", { email: "a@b.co", color: true }, "color"],
+    ["colour as array", { email: "a@b.co", color: ["khaki"] }, "color"],
+    ["100 KB colour", { email: "a@b.co", color: big }, "color"],
+    ["colour with markup", { email: "a@b.co", color: "<b>khaki</b>" }, "color"],
+    ["unknown locale", { email: "a@b.co", color: "khaki", locale: "fr" }, "locale"],
+    ["locale in lower case", { email: "a@b.co", color: "khaki", locale: "zh-hk" }, "locale"],
+    ["locale as number", { email: "a@b.co", color: "khaki", locale: 1 }, "locale"],
+    ["locale as null", { email: "a@b.co", color: "khaki", locale: null }, "locale"],
+    ["100 KB locale", { email: "a@b.co", color: "khaki", locale: big }, "locale"],
+    ["an extra key", { email: "a@b.co", color: "khaki", amount: 1 }, "amount"],
+    ["a price override attempt", { email: "a@b.co", color: "khaki", priceId: "price_free" }, "priceId"],
+    ["a prototype key", JSON.parse('{"email":"a@b.co","color":"khaki","__proto__":{"x":1}}'), "__proto__"],
+  ];
+
+  it.each(BAD)("refuses %s, naming the field", (_label, input, field) => {
+    let error: unknown;
+    try {
+      parseCheckoutInput(input, COLORS);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).field).toBe(field);
+    if (field) expect((error as InputError).message).toContain(field);
+  });
+
+  it("accepts only the configured colours", () => {
+    expect(() => parseCheckoutInput({ email: "a@b.co", color: "khaki" }, ["black"])).toThrow("color must be one of black");
+  });
+
+  it("keeps the bad-input table at 30 cases or more", () => {
+    expect(BAD.length).toBeGreaterThanOrEqual(30);
+  });
+});

@@ -1,0 +1,48 @@
+import { sessionParams } from "../src/checkout/session-params";
+import type { OfferConfig } from "../src/config";
+
+const offer: OfferConfig = {
+  colors: ["khaki", "black", "white"],
+  priceId: null,
+  amount: 9900,
+  currency: "usd",
+  productName: "Rolitt preorder",
+  siteUrl: "https://rolitt.example",
+  shippingCountries: ["US", "HK"],
+};
+
+const base = {
+  input: { email: "ada@example.com", color: "black", locale: "zh-CN" as const },
+  preorderId: "p1",
+  preorderNumber: "ROL-12345678",
+  customerId: "cus_1",
+  offer,
+};
+
+describe("session params", () => {
+  it("builds a payment session for the preorder", () => {
+    const p = sessionParams(base);
+    const metadata = { preorder_id: "p1", preorder_number: "ROL-12345678", color: "black", email: "ada@example.com", locale: "zh-CN" };
+    expect(p).toMatchObject({
+      mode: "payment",
+      customer: "cus_1",
+      client_reference_id: "p1",
+      metadata,
+      payment_intent_data: { metadata },
+      locale: "zh",
+      line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 9900, product_data: { name: "Rolitt preorder" } } }],
+      shipping_address_collection: { allowed_countries: ["US", "HK"] },
+    });
+    expect(p.success_url).toBe("https://rolitt.example/success?session_id={CHECKOUT_SESSION_ID}&lang=zh-CN");
+    expect(p.cancel_url).toBe("https://rolitt.example/cancel?preorder_id=p1&lang=zh-CN");
+  });
+
+  it("uses a configured Price id instead of an amount", () => {
+    expect(sessionParams({ ...base, offer: { ...offer, priceId: "price_123" } }).line_items).toEqual([{ price: "price_123", quantity: 1 }]);
+  });
+
+  it("maps each locale to Stripe's", () => {
+    const locale = (l: "en" | "zh-HK" | "zh-CN") => sessionParams({ ...base, input: { ...base.input, locale: l } }).locale;
+    expect([locale("en"), locale("zh-HK"), locale("zh-CN")]).toEqual(["en", "zh-HK", "zh"]);
+  });
+});

@@ -1,0 +1,3 @@
+module.exports = async () => {
+  globalThis.__ROLITT_FIRESTORE__?.stop();
+};
