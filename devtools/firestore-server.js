@@ -1,11 +1,15 @@
 "use strict";
 /**
  * The embedded Firestore server (`@firestore-emulator/server`): a Firestore gRPC server in Node that the real
- * Admin SDK talks to, for machines without Java 21. It has no transaction isolation, no BatchWrite, no rules
- * and fires no triggers; see README "What runs where". `counts` tallies the RPCs that read and write, for
- * the benchmarks.
+ * Admin SDK talks to, for machines without Java 21. It has no transaction isolation, no BatchWrite, no rules,
+ * no nested-field queries, applies only the first server transform of a write and fires no triggers; see the
+ * README, "What runs where". It runs in its own process (like the real emulator), so that its CPU does not
+ * compete with the code under test.
+ *
+ *   node devtools/firestore-server.js [port]     prints "ready <port>" once it listens
  */
 const net = require("node:net");
+const { spawn } = require("node:child_process");
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -18,12 +22,40 @@ function freePort() {
   });
 }
 
+/** Start the server in a child process; resolves once it listens. */
 async function startFirestore({ port } = {}) {
-  const { FirestoreServer } = require("@firestore-emulator/server");
   const usePort = port ?? (await freePort());
+  const child = spawn(process.execPath, [__filename, String(usePort)], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise((resolve, reject) => {
+    let out = "";
+    child.once("exit", (code) => reject(new Error(`embedded Firestore exited with ${code} (port ${usePort} taken?)`)));
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("ready")) resolve();
+    });
+  });
+  child.removeAllListeners("exit");
+  return { host: `127.0.0.1:${usePort}`, port: usePort, child, stop: () => child.kill() };
+}
+
+if (require.main === module) {
+  const { FirestoreServer } = require("@firestore-emulator/server");
+  const port = Number(process.argv[2] ?? 8080);
   const server = new FirestoreServer();
-  await server.start(usePort);
-  return { server, host: `127.0.0.1:${usePort}`, port: usePort, stop: () => server.stop() };
+  server.start(port).then(
+    () => process.stdout.write(`ready ${port}\n`),
+    (err) => {
+      process.stderr.write(`embedded Firestore could not listen on ${port}: ${err.message}\n`);
+      process.exit(1);
+    },
+  );
+  const stop = () => {
+    server.stop();
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("disconnect", stop);
 }
 
 module.exports = { startFirestore, freePort };

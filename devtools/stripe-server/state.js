@@ -180,7 +180,7 @@ class StripeState {
       created: Math.floor(Date.now() / 1000),
       currency: pi.currency,
       customer: pi.customer,
-      metadata: { ...pi.metadata },
+      metadata: {}, // Stripe does not copy the PaymentIntent's metadata onto its charges
       paid,
       captured: paid,
       status: paid ? "succeeded" : "failed",

@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import type Stripe from "stripe";
-import { COLLECTIONS, db, isAlreadyExists, serverTimestamp } from "../shared/firestore";
+import { COLLECTIONS, db, isAlreadyExists, now } from "../shared/firestore";
 
 export const emailKey = (email: string): string => createHash("sha256").update(email).digest("hex");
 
@@ -29,7 +29,7 @@ export async function findOrCreateCustomer(stripe: Stripe, email: string): Promi
       { idempotencyKey: `rolitt-customer-${key}` },
     ));
   try {
-    await ref.create({ customerId: customer.id, createdAt: serverTimestamp() });
+    await ref.create({ customerId: customer.id, createdAt: now() });
     return customer.id;
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;

@@ -8,7 +8,7 @@ import { logger } from "firebase-functions/logger";
 import { appCheckEnforced, ConfigError, offerConfig } from "../config";
 import { drawPreorderNumber } from "../preorder/number";
 import { maskEmail, type Preorder } from "../preorder/types";
-import { COLLECTIONS, db, isAlreadyExists, serverTimestamp } from "../shared/firestore";
+import { COLLECTIONS, db, isAlreadyExists, now } from "../shared/firestore";
 import { stripeClient } from "../shared/stripe-client";
 import { findOrCreateCustomer } from "./customer";
 import { InputError, parseCheckoutInput } from "./input";
@@ -26,7 +26,7 @@ async function reservePreorderNumber(preorderId: string): Promise<string> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const number = drawPreorderNumber();
     try {
-      await db().collection(COLLECTIONS.preorderNumbers).doc(number).create({ preorderId, createdAt: serverTimestamp() });
+      await db().collection(COLLECTIONS.preorderNumbers).doc(number).create({ preorderId, createdAt: now() });
       return number;
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
@@ -69,6 +69,7 @@ export async function createCheckoutSession(request: CallableRequest<unknown>): 
       sessionParams({ input, preorderId, preorderNumber, customerId, offer }),
       { idempotencyKey: checkoutIdempotencyKey(preorderId) },
     );
+    const at = now();
     const preorder: Preorder = {
       preorderId,
       preorderNumber,
@@ -85,8 +86,8 @@ export async function createCheckoutSession(request: CallableRequest<unknown>): 
       lastEventCreated: null,
       lastEventId: null,
       origin: "callable",
-      createdAt: serverTimestamp(),
-      updatedAt: serverTimestamp(),
+      createdAt: at,
+      updatedAt: at,
     };
     await preorderRef.create(preorder);
     logger.info("preorder created", { ...log, sessionId: session.id });

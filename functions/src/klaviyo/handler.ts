@@ -10,7 +10,7 @@ import { logger } from "firebase-functions/logger";
 import { klaviyoConfig } from "../config";
 import { isStatus } from "../preorder/status";
 import { maskEmail, type Preorder } from "../preorder/types";
-import { COLLECTIONS, db, firestoreModule, serverTimestamp } from "../shared/firestore";
+import { COLLECTIONS, db, firestoreModule, now } from "../shared/firestore";
 import { DEFAULT_POLICY, sendEvent, type RetryPolicy } from "./client";
 import { toEventsApiBody } from "./events-api";
 import { isNotified, seedEventFor, type PreorderView } from "./seed-event";
@@ -49,7 +49,7 @@ export async function onPreorderWritten(event: WrittenEvent, policy: RetryPolicy
   const seedProblems = seedEventProblems(seed);
   const body = toEventsApiBody(seed, status, view.stripe?.sessionId ?? null, when);
   const problems = seedProblems.length ? seedProblems : bodyProblems(body);
-  const base = { preorderId, status, event: seed.event, uniqueId: body.data.attributes.unique_id, updatedAt: serverTimestamp() };
+  const base = { preorderId, status, event: seed.event, uniqueId: body.data.attributes.unique_id, updatedAt: now() };
   if (problems.length) {
     logger.error("klaviyo event failed its schema; not sent", { ...log, problems });
     await ref.set({ ...base, state: "invalid", errors: problems, lastError: "schema validation failed" }, { merge: true });
@@ -66,7 +66,7 @@ export async function onPreorderWritten(event: WrittenEvent, policy: RetryPolicy
   const result = await sendEvent(body, config.apiUrl, config.privateKey, policy);
   const attempts = firestoreModule().FieldValue.increment(result.attempts);
   if (result.ok) {
-    await ref.set({ ...base, body, state: "sent", attempts, lastError: null, sentAt: serverTimestamp() }, { merge: true });
+    await ref.set({ ...base, body, state: "sent", attempts, lastError: null, sentAt: base.updatedAt }, { merge: true });
     logger.info("klaviyo event sent", { ...log, event: seed.event, attempts: result.attempts });
     return;
   }

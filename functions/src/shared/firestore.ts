@@ -26,12 +26,19 @@ export function db(): AdminFirestore.Firestore {
   return instance;
 }
 
-export const serverTimestamp = (): AdminFirestore.FieldValue => firestoreModule().FieldValue.serverTimestamp();
+/**
+ * The time of a write, taken once per write so that fields written together agree (createdAt === updatedAt
+ * on creation). Client time rather than a server transform: the embedded test server applies only the first
+ * transform of a write, and Cloud Functions' clocks are synchronised.
+ */
+export const now = (): AdminFirestore.Timestamp => firestoreModule().Timestamp.now();
 
 export const COLLECTIONS = {
   preorders: "preorders",
   preorderNumbers: "preorder_numbers",
   stripeCustomers: "stripe_customers",
+  /** paymentIntentId → preorderId, for events that name only the PaymentIntent (charges, foreign PIs). */
+  paymentIntents: "stripe_payment_intents",
   stripeEvents: "stripe_events",
   klaviyoDeliveries: "klaviyo_deliveries",
 } as const;

@@ -4,7 +4,7 @@
  * concurrent delivery of the same event, or of two events of one preorder, retry against the other's result.
  */
 import type Stripe from "stripe";
-import { COLLECTIONS, db, isAlreadyExists, serverTimestamp } from "../shared/firestore";
+import { COLLECTIONS, db, isAlreadyExists, now } from "../shared/firestore";
 import { stripeClient } from "../shared/stripe-client";
 import { decide, foreignPreorderId, type Outcome } from "./decide";
 import { toPreorderChange, type PreorderChange } from "./events";
@@ -22,12 +22,15 @@ async function resolvePreorderId(change: PreorderChange): Promise<string | null>
   if (change.preorderId) return DOC_ID.test(change.preorderId) ? change.preorderId : null;
   if (change.foreign) return foreignPreorderId(change.foreign.sessionId);
   if (!change.paymentIntentId) return null;
-  const found = await db().collection(COLLECTIONS.preorders).where("stripe.paymentIntentId", "==", change.paymentIntentId).limit(1).get();
-  if (!found.empty) return found.docs[0]!.id;
+  const known = await db().collection(COLLECTIONS.paymentIntents).doc(change.paymentIntentId).get();
+  if (known.exists) return known.get("preorderId") as string;
   if (change.eventType === "charge.refunded") {
     // A refund that overtook every event naming its PaymentIntent: the PaymentIntent's metadata knows.
-    const pi = await (await stripeClient()).paymentIntents.retrieve(change.paymentIntentId);
-    const id = pi.metadata?.preorder_id;
+    const pi = await (await stripeClient()).paymentIntents.retrieve(change.paymentIntentId).catch((err: { statusCode?: number }) => {
+      if (err.statusCode === 404) return null; // not a PaymentIntent of this account's preorders
+      throw err;
+    });
+    const id = pi?.metadata?.preorder_id;
     return id && DOC_ID.test(id) ? id : null;
   }
   return null;
@@ -35,7 +38,8 @@ async function resolvePreorderId(change: PreorderChange): Promise<string | null>
 
 export async function applyEvent(event: Stripe.Event): Promise<Applied> {
   const ledgerRef = db().collection(COLLECTIONS.stripeEvents).doc(event.id);
-  const entry = { type: event.type, created: event.created, livemode: event.livemode === true, receivedAt: serverTimestamp() };
+  const at = now();
+  const entry = { type: event.type, created: event.created, livemode: event.livemode === true, receivedAt: at };
   const mapping = toPreorderChange(event);
   const preorderId = mapping.kind === "change" ? await resolvePreorderId(mapping.change) : null;
 
@@ -57,11 +61,13 @@ export async function applyEvent(event: Stripe.Event): Promise<Applied> {
     if (ledger!.exists) return { outcome: "duplicate" as const, preorderId };
     const decision = decide(preorder!.exists ? (preorder!.data() as Parameters<typeof decide>[0]) : null, change);
     tx.create(ledgerRef, { ...entry, preorderId, outcome: decision.outcome, ...(decision.reason && { reason: decision.reason }) });
+    const pi = decision.create?.stripe.paymentIntentId ?? (decision.update?.["stripe.paymentIntentId"] as string | undefined);
+    if (pi) tx.set(db().collection(COLLECTIONS.paymentIntents).doc(pi), { preorderId, createdAt: at });
     if (decision.create) {
-      tx.create(preorderRef, { ...decision.create, createdAt: serverTimestamp(), updatedAt: serverTimestamp() });
-      tx.create(db().collection(COLLECTIONS.preorderNumbers).doc(decision.create.preorderNumber), { preorderId, createdAt: serverTimestamp() });
+      tx.create(preorderRef, { ...decision.create, createdAt: at, updatedAt: at });
+      tx.create(db().collection(COLLECTIONS.preorderNumbers).doc(decision.create.preorderNumber), { preorderId, createdAt: at });
     } else if (decision.update) {
-      tx.update(preorderRef, { ...decision.update, updatedAt: serverTimestamp() });
+      tx.update(preorderRef, { ...decision.update, updatedAt: at });
     }
     return { outcome: decision.outcome, preorderId, ...(decision.reason && { reason: decision.reason }) };
   });

@@ -16,6 +16,9 @@ export const TOLERANCE_SECONDS = 300;
 export async function verifyEvent(rawBody: Buffer, header: string | undefined, secrets: readonly string[]): Promise<Stripe.Event> {
   if (!header) throw new VerifyError("missing Stripe-Signature header");
   if (!/(^|,)t=\d+/.test(header) || !/(^|,)v1=[0-9a-f]+/.test(header)) throw new VerifyError("malformed Stripe-Signature header");
+  // Stripe's SDK refuses timestamps too old; one too far ahead is as suspect (a replay prepared in advance).
+  const t = Number(/(?:^|,)t=(\d+)/.exec(header)![1]);
+  if (t > Math.floor(Date.now() / 1000) + TOLERANCE_SECONDS) throw new VerifyError("timestamp outside the tolerance zone");
   const { default: StripeSdk } = await import("stripe");
   let last: unknown;
   for (const secret of secrets) {
@@ -40,7 +43,9 @@ export function isWellFormed(event: unknown): event is Stripe.Event {
     typeof e.id === "string" &&
     /^evt_\w{1,255}$/.test(e.id) &&
     typeof e.type === "string" &&
-    typeof e.created === "number" &&
+    /^[a-z0-9_]+(\.[a-z0-9_]+)+$/.test(e.type) &&
+    Number.isInteger(e.created) &&
+    (e.created as number) > 0 &&
     !!e.data &&
     typeof e.data.object === "object" &&
     e.data.object !== null
