@@ -1,6 +1,6 @@
 // Compiles the JSON Schemas to standalone ajv validators at build time, so no function pays for ajv's
 // compiler at cold start. Output sits beside the schemas (git-ignored) and tsc copies it to lib/.
-import Ajv from "ajv";
+import Ajv, { _ } from "ajv";
 import addFormats from "ajv-formats";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -51,7 +51,10 @@ const outputs = [
 
 for (const { file, options, schemas } of outputs) {
   // strict: false because the vendor schemas carry OpenAPI/annotation keywords (example, nullable).
-  const ajv = new Ajv({ ...options, strict: false, code: { source: true, esm: false } });
+  // The formats' runtime reference is given with this ajv's own template tag: ajv-formats may resolve
+  // another copy of ajv, whose template the standalone generator would not recognise.
+  const formats = _`require("ajv-formats/dist/formats").fullFormats`;
+  const ajv = new Ajv({ ...options, strict: false, code: { source: true, esm: false, formats } });
   addFormats(ajv);
   const refs = {};
   for (const [name, schema] of Object.entries(schemas)) {

@@ -1,0 +1,120 @@
+/** The pure Klaviyo core: seed events and Events API bodies, against goldens built from the seed's examples. */
+import { toEventsApiBody } from "../src/klaviyo/events-api";
+import { toMajorUnits } from "../src/klaviyo/money";
+import { seedEventFor, type PreorderView } from "../src/klaviyo/seed-event";
+import { bodyProblems, seedEventProblems } from "../src/klaviyo/validate";
+import seedStarted from "./fixtures/seed-example-started.json";
+import seedSuccess from "./fixtures/seed-example-success.json";
+import seedFailed from "./fixtures/seed-example-failed.json";
+
+/** The preorder behind the seed's example data. */
+const SEED_PREORDER: PreorderView = {
+  preorderId: "abc123def456",
+  preorderNumber: "ROL-1721463810",
+  email: "user@example.com",
+  color: "khaki",
+  locale: "zh-HK",
+  amount: 9900,
+  currency: "usd",
+  stripe: { customerId: "cus_1", sessionId: "cs_test_abc123", paymentIntentId: "pi_test_xyz789" },
+  errorReason: "Payment declined",
+};
+const AT = new Date("2026-11-22T10:00:00.000Z");
+const strip = ({ time: _t, ...rest }: Record<string, unknown>) => rest;
+
+describe("amounts in major units", () => {
+  it.each([
+    [9900, "usd", 99],
+    [9950, "usd", 99.5],
+    [128000, "hkd", 1280],
+    [1, "hkd", 0.01],
+    [9900, "jpy", 9900],
+    [15000, "krw", 15000],
+    [12345, "kwd", 12.345],
+    [0, "usd", 0],
+  ])("%i %s → %d", (amount, currency, major) => {
+    expect(toMajorUnits(amount, currency)).toBe(major);
+  });
+});
+
+describe("seed events", () => {
+  it("Started equals the seed's example", () => {
+    const e = seedEventFor(SEED_PREORDER, "created", AT);
+    expect(strip(e as never)).toEqual(seedStarted);
+    expect(e.time).toBe(Math.floor(AT.getTime() / 1000));
+    expect(seedEventProblems(e)).toEqual([]);
+  });
+
+  it("Success equals the seed's example (9900 usd → 99)", () => {
+    const e = seedEventFor(SEED_PREORDER, "succeeded", AT);
+    expect(strip(e as never)).toEqual(seedSuccess);
+    expect(seedEventProblems(e)).toEqual([]);
+  });
+
+  it("Failed equals the seed's example, plus the preorder number", () => {
+    const e = seedEventFor(SEED_PREORDER, "failed", AT);
+    expect(strip(e as never)).toEqual({ ...seedFailed, properties: { ...seedFailed.properties, preorder_number: "ROL-1721463810" } });
+    expect(seedEventProblems(e)).toEqual([]);
+  });
+
+  it("a zero-decimal currency is sent unchanged", () => {
+    const e = seedEventFor({ ...SEED_PREORDER, amount: 15000, currency: "jpy" }, "succeeded", AT);
+    expect(e.properties).toMatchObject({ amount: 15000, currency: "jpy" });
+  });
+
+  it("an invalid email fails the seed schema", () => {
+    const problems = seedEventProblems(seedEventFor({ ...SEED_PREORDER, email: "not-an-email" }, "created", AT));
+    expect(problems.map((p) => p.schema)).toEqual(["Rolitt Preorder Started", "KlaviyoEventPayload"]);
+    expect(problems[0]!.errors[0]).toMatchObject({ instancePath: "/customer_properties/$email", keyword: "format" });
+  });
+
+  it("a malformed preorder number fails the seed schema", () => {
+    expect(seedEventProblems(seedEventFor({ ...SEED_PREORDER, preorderNumber: "R-1" }, "created", AT))).not.toEqual([]);
+  });
+});
+
+describe("Events API bodies", () => {
+  it("Success maps to the golden body", () => {
+    const body = toEventsApiBody(seedEventFor(SEED_PREORDER, "succeeded", AT), "succeeded", "cs_test_abc123", AT);
+    expect(body).toEqual({
+      data: {
+        type: "event",
+        attributes: {
+          properties: seedSuccess.properties,
+          time: "2026-11-22T10:00:00.000Z",
+          value: 99,
+          value_currency: "USD",
+          unique_id: "abc123def456:succeeded",
+          metric: { data: { type: "metric", attributes: { name: "Rolitt Preorder Success" } } },
+          profile: {
+            data: {
+              type: "profile",
+              attributes: {
+                email: "user@example.com",
+                locale: "zh-HK",
+                properties: { yoyo_color: "khaki", preorder_status: "succeeded", preorder_number: "ROL-1721463810", stripe_order_id: "cs_test_abc123" },
+              },
+            },
+          },
+        },
+      },
+    });
+    expect(bodyProblems(body)).toEqual([]);
+  });
+
+  it("Started and Failed carry no value and validate against both schemas", () => {
+    for (const status of ["created", "failed"] as const) {
+      const body = toEventsApiBody(seedEventFor(SEED_PREORDER, status, AT), status, "cs_test_abc123", AT);
+      expect(body.data.attributes.value).toBeUndefined();
+      expect(body.data.attributes.unique_id).toBe(`abc123def456:${status}`);
+      expect(body.data.attributes.profile.data.attributes.properties.preorder_status).toBe(status);
+      expect(bodyProblems(body)).toEqual([]);
+    }
+  });
+
+  it("Klaviyo's official schema refuses a body without properties, which the seed schema allows", () => {
+    const body = toEventsApiBody(seedEventFor(SEED_PREORDER, "created", AT), "created", null, AT) as { data: { attributes: Record<string, unknown> } };
+    delete body.data.attributes.properties;
+    expect(bodyProblems(body).map((p) => p.schema)).toEqual(["Klaviyo create_event 2026-07-15"]);
+  });
+});
