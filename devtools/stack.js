@@ -1,0 +1,258 @@
+"use strict";
+/**
+ * The whole local stack, for `npm start`, the emulator tests, the browser test and the benchmarks:
+ * Firestore (the real emulator when Java 21+ is present, else the embedded server), the local Stripe
+ * server, the local Klaviyo sink, and the Firebase Functions + Hosting emulators on the built code, plus
+ * the local trigger relay when the real Firestore emulator (which fires triggers) is not there.
+ *
+ * Configuration reaches the emulated functions through `functions/.env.<projectId>` (written here, git-
+ * ignored; a complete file means the CLI prompts for nothing) and secrets through the environment, unless
+ * `functions/.secret.local` holds real ones.
+ */
+const fs = require("node:fs");
+const path = require("node:path");
+const net = require("node:net");
+const { spawn, execFileSync } = require("node:child_process");
+const { startFirestore, freePort } = require("./firestore-server");
+const { StripeServer } = require("./stripe-server/server");
+const { KlaviyoSink } = require("./klaviyo-sink/server");
+
+const ROOT = path.join(__dirname, "..");
+const LOCAL_SECRETS = {
+  STRIPE_SECRET_KEY: "sk_test_local_only_not_a_real_key",
+  STRIPE_WEBHOOK_SECRET: "whsec_local_only_not_a_real_secret",
+  KLAVIYO_PRIVATE_KEY: "pk_local_only_not_a_real_key",
+};
+
+function javaMajor() {
+  try {
+    const out = execFileSync("java", ["-version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return Number(/version "(\d+)/.exec(out)?.[1] ?? 0);
+  } catch (err) {
+    return Number(/version "(\d+)/.exec(String(err.stderr ?? ""))?.[1] ?? 0);
+  }
+}
+
+/** Real Firestore emulator only with Java 21+ (firebase-tools 15) and its JAR (downloaded on first use). */
+const hasRealFirestoreEmulator = () => javaMajor() >= 21;
+
+function portFree(port, host = "127.0.0.1") {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+/** Reads `functions/.secret.local` (KEY=VALUE lines); empty when absent. */
+function readSecretFile() {
+  const file = path.join(ROOT, "functions", ".secret.local");
+  if (!fs.existsSync(file)) return {};
+  return Object.fromEntries(
+    fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#") && l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")).trim(), l.slice(l.indexOf("=") + 1).trim()]),
+  );
+}
+
+/** Real Stripe test keys present → use Stripe itself, not the local server. */
+const isRealStripeKey = (k) => typeof k === "string" && /^(sk|rk)_test_/.test(k) && !k.startsWith("sk_test_local");
+
+function waitFor(child, pattern, timeoutMs, label, getLog) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label} not ready after ${timeoutMs / 1000} s\n${getLog().slice(-3000)}`)), timeoutMs);
+    const onData = () => {
+      if (pattern.test(getLog())) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited with ${code}\n${getLog().slice(-3000)}`));
+    });
+  });
+}
+
+/**
+ * @param {{projectId?: string, ports?: Partial<Record<"functions"|"hosting"|"hub"|"logging"|"firestore"|"stripe"|"klaviyo", number>>,
+ *   hosting?: boolean, log?: (line: string) => void, env?: Record<string,string>, dynamicPorts?: boolean}} opts
+ */
+async function startStack(opts = {}) {
+  const projectId = opts.projectId ?? "demo-rolitt";
+  const log = opts.log ?? (() => {});
+  const base = JSON.parse(fs.readFileSync(path.join(ROOT, "firebase.json"), "utf8"));
+  const want = {
+    functions: base.emulators.functions.port,
+    hosting: base.emulators.hosting.port,
+    hub: base.emulators.hub.port,
+    logging: base.emulators.logging.port,
+    firestore: base.emulators.firestore.port,
+    stripe: 12111,
+    klaviyo: 12112,
+    ...(opts.ports ?? {}),
+  };
+  const ports = {};
+  for (const [name, port] of Object.entries(want)) {
+    if (opts.dynamicPorts) ports[name] = await freePort();
+    else if (await portFree(port)) ports[name] = port;
+    else throw Object.assign(new Error(`port ${port} (${name}) is taken: stop what uses it (e.g. another "npm start") or free it`), { code: "PORT_TAKEN" });
+  }
+
+  const stops = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await Promise.resolve(s()).catch(() => undefined);
+  };
+  try {
+    // Firestore
+    // opts.firestoreHost: a Firestore that is already running (the test run's own)
+    const realFirestore = !opts.firestoreHost && hasRealFirestoreEmulator();
+    const firestoreHost = opts.firestoreHost ?? `127.0.0.1:${ports.firestore}`;
+    if (!realFirestore && !opts.firestoreHost) {
+      log(`firestore: embedded server (no Java 21) on ${firestoreHost}`);
+      const fsServer = await startFirestore({ port: ports.firestore });
+      stops.push(() => fsServer.stop());
+    }
+
+    // Secrets: real ones from functions/.secret.local, else local-only ones
+    const fileSecrets = readSecretFile();
+    const realStripe = isRealStripeKey(fileSecrets.STRIPE_SECRET_KEY);
+    const realKlaviyo = Boolean(fileSecrets.KLAVIYO_PRIVATE_KEY) && !fileSecrets.KLAVIYO_PRIVATE_KEY.startsWith("pk_local");
+    const secrets = { ...LOCAL_SECRETS, ...fileSecrets };
+
+    // Stripe and Klaviyo stand-ins
+    const functionsUrl = `http://127.0.0.1:${ports.functions}/${projectId}/us-central1`;
+    let stripe = null;
+    if (!realStripe) {
+      stripe = new StripeServer({ port: ports.stripe, webhookUrl: `${functionsUrl}/stripeWebhook`, webhookSecret: secrets.STRIPE_WEBHOOK_SECRET.split(",")[0].trim(), log: (m) => log(`stripe: ${m}`) });
+      await stripe.listen();
+      stops.push(() => stripe.close());
+      log(`stripe: local Stripe-compatible server on ${stripe.url}`);
+    }
+    let klaviyo = null;
+    if (!realKlaviyo) {
+      klaviyo = new KlaviyoSink({ port: ports.klaviyo, apiKey: secrets.KLAVIYO_PRIVATE_KEY, log: (m) => log(`klaviyo: ${m}`) });
+      await klaviyo.listen();
+      stops.push(() => klaviyo.close());
+      log(`klaviyo: local sink on ${klaviyo.url}`);
+    }
+
+    // Params for the emulated functions
+    const siteUrl = `http://127.0.0.1:${ports.hosting}`;
+    const params = {
+      STRIPE_API_URL: stripe ? stripe.url : "",
+      KLAVIYO_API_URL: klaviyo ? klaviyo.url : "https://a.klaviyo.com",
+      PREORDER_COLORS: "khaki,black,white",
+      STRIPE_PRICE_ID: "",
+      PREORDER_AMOUNT: "9900",
+      PREORDER_CURRENCY: "usd",
+      PREORDER_PRODUCT_NAME: "Rolitt preorder",
+      SITE_URL: siteUrl,
+      SHIPPING_COUNTRIES: "US,CA,GB,IE,DE,FR,NL,AU,NZ,JP,SG,HK,TW,CN",
+      ENFORCE_APP_CHECK: "false",
+      KLAVIYO_MAX_EVENT_AGE_MINUTES: "1440",
+      ...(opts.params ?? {}),
+    };
+    const envFile = path.join(ROOT, "functions", `.env.${projectId}`);
+    fs.writeFileSync(envFile, `# written by devtools/stack.js for the local stack; git-ignored\n${Object.entries(params).map(([k, v]) => `${k}=${v}`).join("\n")}\n`);
+    stops.push(() => fs.rmSync(envFile, { force: true }));
+
+    // The emulators, on a config derived from firebase.json (ports; UI only when its bundle is cached)
+    const uiCached = fs.existsSync(path.join(require("node:os").homedir(), ".cache", "firebase", "emulators")) &&
+      fs.readdirSync(path.join(require("node:os").homedir(), ".cache", "firebase", "emulators")).some((f) => f.startsWith("ui-"));
+    const config = structuredClone(base);
+    config.emulators = {
+      ...config.emulators,
+      functions: { host: "127.0.0.1", port: ports.functions },
+      hosting: { host: "127.0.0.1", port: ports.hosting },
+      hub: { host: "127.0.0.1", port: ports.hub },
+      logging: { host: "127.0.0.1", port: ports.logging },
+      firestore: { host: "127.0.0.1", port: ports.firestore },
+      ui: { ...config.emulators.ui, enabled: uiCached },
+    };
+    const configFile = path.join(ROOT, `.firebase.${projectId}.json`);
+    fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+    stops.push(() => fs.rmSync(configFile, { force: true }));
+    const only = ["functions", ...(opts.hosting === false ? [] : ["hosting"]), ...(realFirestore ? ["firestore"] : [])].join(",");
+
+    const env = {
+      ...process.env,
+      ...(realFirestore ? {} : { FIRESTORE_EMULATOR_HOST: firestoreHost }),
+      // secrets not in functions/.secret.local (which the emulator reads itself) come from the environment
+      ...Object.fromEntries(Object.entries(secrets).filter(([k]) => !(k in fileSecrets))),
+      METADATA_SERVER_DETECTION: "none",
+      ...(opts.env ?? {}),
+    };
+    const bin = path.join(ROOT, "node_modules", "firebase-tools", "lib", "bin", "firebase.js");
+    const child = spawn(process.execPath, [bin, "emulators:start", "--config", configFile, "--only", only, "--project", projectId], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let out = "";
+    const onOut = (d) => {
+      out += d;
+      for (const line of String(d).split("\n")) if (line.trim()) log(`emulators: ${line.replace(/\u001b\[[0-9;]*m/g, "")}`);
+    };
+    child.stdout.on("data", onOut);
+    child.stderr.on("data", onOut);
+    stops.push(
+      () =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          try {
+            process.kill(-child.pid, "SIGINT");
+          } catch {
+            resolve();
+          }
+          setTimeout(() => {
+            try {
+              process.kill(-child.pid, "SIGKILL");
+            } catch {
+              /* gone */
+            }
+          }, 8000).unref();
+        }),
+    );
+    await waitFor(child, /All emulators ready/, 120_000, "firebase emulators", () => out);
+
+    // The trigger relay (only without the real Firestore emulator, which fires triggers itself)
+    let relay = null;
+    if (!realFirestore) {
+      relay = require("./trigger-relay").spawnRelay({ projectId, env: { ...params, ...secrets, FIRESTORE_EMULATOR_HOST: firestoreHost, METADATA_SERVER_DETECTION: "none" }, log: (m) => log(`relay: ${m}`) });
+      stops.push(() => relay.stop());
+      await relay.ready;
+    }
+
+    return {
+      projectId,
+      ports,
+      firestoreHost,
+      realFirestore,
+      realStripe,
+      realKlaviyo,
+      stripe,
+      klaviyo,
+      relay,
+      urls: {
+        site: siteUrl,
+        functions: functionsUrl,
+        callable: `${functionsUrl}/createCheckoutSession`,
+        webhook: `${functionsUrl}/stripeWebhook`,
+        hostedWebhook: `${siteUrl}/api/stripe-webhook`,
+        stripe: stripe?.url ?? "https://dashboard.stripe.com/test",
+        klaviyo: klaviyo?.url ?? "https://www.klaviyo.com",
+        ui: uiCached ? `http://127.0.0.1:${base.emulators.ui.port}` : null,
+      },
+      emulatorLog: () => out,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+module.exports = { startStack, hasRealFirestoreEmulator, LOCAL_SECRETS };
