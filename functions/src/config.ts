@@ -5,6 +5,8 @@
  */
 import { defineBoolean, defineInt, defineSecret, defineString } from "firebase-functions/params";
 import type { Param } from "firebase-functions/params";
+// The offer's defaults, shared with the landing page's build (hosting/build.mjs) so both agree.
+import OFFER from "./offer.defaults.json";
 
 export const STRIPE_SECRET_KEY = defineSecret("STRIPE_SECRET_KEY");
 /** One secret, or several comma-separated during a rotation. */
@@ -16,14 +18,14 @@ const STRIPE_API_URL = defineString("STRIPE_API_URL", {
   description: "Base URL of a Stripe-compatible server (e.g. http://127.0.0.1:12111); empty = api.stripe.com",
 });
 const KLAVIYO_API_URL = defineString("KLAVIYO_API_URL", { default: "https://a.klaviyo.com" });
-const PREORDER_COLORS = defineString("PREORDER_COLORS", { default: "khaki,black,white" });
+const PREORDER_COLORS = defineString("PREORDER_COLORS", { default: OFFER.colors });
 const STRIPE_PRICE_ID = defineString("STRIPE_PRICE_ID", {
   default: "",
   description: "A Stripe Price id; when empty the session uses PREORDER_AMOUNT/CURRENCY/PRODUCT_NAME",
 });
-const PREORDER_AMOUNT = defineInt("PREORDER_AMOUNT", { default: 9900, description: "minor units" });
-const PREORDER_CURRENCY = defineString("PREORDER_CURRENCY", { default: "usd" });
-const PREORDER_PRODUCT_NAME = defineString("PREORDER_PRODUCT_NAME", { default: "Rolitt preorder" });
+const PREORDER_AMOUNT = defineInt("PREORDER_AMOUNT", { default: OFFER.amount, description: "minor units" });
+const PREORDER_CURRENCY = defineString("PREORDER_CURRENCY", { default: OFFER.currency });
+const PREORDER_PRODUCT_NAME = defineString("PREORDER_PRODUCT_NAME", { default: OFFER.productName });
 const SITE_URL = defineString("SITE_URL", { default: "http://127.0.0.1:5000" });
 const SHIPPING_COUNTRIES = defineString("SHIPPING_COUNTRIES", {
   default: "US,CA,GB,IE,DE,FR,NL,AU,NZ,JP,SG,HK,TW,CN",

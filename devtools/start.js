@@ -1,0 +1,81 @@
+"use strict";
+/**
+ * `npm start`: build, then run the whole preorder flow locally on built-in defaults (no keys needed).
+ * With real keys in functions/.secret.local it uses Stripe test mode and Klaviyo instead of the local
+ * stand-ins. Ctrl-C stops everything.
+ */
+const { execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+const { startStack } = require("./stack");
+
+const ROOT = path.join(__dirname, "..");
+const started = Date.now();
+const step = (msg) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
+const verbose = process.argv.includes("--verbose");
+const logFile = path.join(ROOT, ".runtime", "stack.log");
+
+async function main() {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const logStream = fs.createWriteStream(logFile);
+  if (!process.argv.includes("--no-build")) {
+    step("building functions and the landing page…");
+    execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
+  }
+  step("starting Firestore, the local Stripe server, the Klaviyo sink and the Firebase emulators…");
+  let lastProgress = 0;
+  let ready = false;
+  const stack = await startStack({
+    log: (line) => {
+      logStream.write(`${line}\n`);
+      const interesting = /^(relay|stripe|klaviyo):/.test(line) || /✔|⚠|Error/.test(line);
+      if (verbose || (interesting && !line.includes("All emulators ready"))) step(line);
+      else if (!ready && Date.now() - lastProgress > 5000) {
+        lastProgress = Date.now();
+        step("…still starting (details in .runtime/stack.log)");
+      }
+    },
+  });
+  ready = true;
+  const u = stack.urls;
+  const lines = [
+    "",
+    "Rolitt preorder backend is running locally.",
+    `  Landing page           ${u.site}`,
+    `  Callable               ${u.callable}`,
+    `  Stripe webhook         ${u.webhook}   (also ${u.hostedWebhook})`,
+    stack.realStripe ? "  Stripe                 TEST MODE with your key; forward webhooks with: stripe listen --forward-to " + u.webhook : `  Local Stripe server    ${u.stripe}   (checkout page: Pay / Decline / Let it expire)`,
+    stack.realKlaviyo ? "  Klaviyo                your account (KLAVIYO_PRIVATE_KEY from functions/.secret.local)" : `  Local Klaviyo sink     ${u.klaviyo}   (events that arrived)`,
+    u.ui ? `  Emulator UI            ${u.ui}` : "  Emulator UI            not started (its bundle is downloaded on first use and this machine cannot)",
+    "",
+    stack.realFirestore
+      ? "Firestore: the real emulator (Java 21+), which fires onPreorderWritten itself."
+      : [
+          "Firestore: the embedded server on " + stack.firestoreHost + " (no Java 21 here). What differs from the real emulator:",
+          "  - onPreorderWritten is fired by the LOCAL TRIGGER RELAY (devtools/trigger-relay.js), not by the emulator;",
+          "  - no transaction isolation, no security rules, no nested-field queries; `npm run test:emulators` covers those where Java 21 exists.",
+        ].join("\n"),
+    "",
+    `Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Press Ctrl-C to stop.`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    step("stopping…");
+    await stack.stop();
+    logStream.end();
+    step("stopped.");
+    process.exit(0);
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+main().catch((err) => {
+  process.stderr.write(`\nnpm start failed: ${err.message}\n`);
+  if (err.code !== "PORT_TAKEN") process.stderr.write(`(details in ${path.relative(process.cwd(), logFile)})\n`);
+  process.exit(1);
+});

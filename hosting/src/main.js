@@ -1,0 +1,63 @@
+// The landing page: pick a colour, type an email, go to Stripe Checkout.
+import { initializeApp } from "firebase/app";
+import { getFunctions, httpsCallableFromURL } from "firebase/functions";
+import { applyText, pickLocale } from "./i18n.js";
+import OFFER from "../../functions/src/offer.defaults.json";
+
+const locale = pickLocale();
+const t = applyText(locale);
+document.title = t.title;
+
+const COLORS = { khaki: "#c3b091", black: "#1f1f1f", white: "#f7f7f2" };
+const swatches = document.getElementById("swatches");
+OFFER.colors.split(",").forEach((id, i) => {
+  const label = document.createElement("label");
+  label.className = "swatch";
+  const input = Object.assign(document.createElement("input"), { type: "radio", name: "color", value: id, required: true, checked: i === 0 });
+  const dot = Object.assign(document.createElement("span"), { className: "dot" });
+  dot.style.setProperty("--c", COLORS[id] ?? "#999");
+  const name = Object.assign(document.createElement("span"), { textContent: t.colours[id] ?? id });
+  label.append(input, dot, name);
+  swatches.append(label);
+});
+
+const digits = ["jpy", "krw"].includes(OFFER.currency) ? 0 : 2;
+document.getElementById("price").textContent = new Intl.NumberFormat(locale, { style: "currency", currency: OFFER.currency.toUpperCase() }).format(OFFER.amount / 10 ** digits);
+
+// Same-origin through the Hosting rewrite: the Functions emulator locally, Cloud Functions in production.
+const app = initializeApp({ projectId: document.querySelector('meta[name="firebase-project"]').content, apiKey: "unused-by-callables", appId: "rolitt-web" });
+const createCheckoutSession = httpsCallableFromURL(getFunctions(app), `${location.origin}/api/create-checkout-session`);
+
+const form = document.getElementById("preorder");
+const button = document.getElementById("submit");
+const status = document.getElementById("status");
+const fieldError = (field, message) => {
+  const el = document.getElementById(`${field}-error`);
+  const input = field === "email" ? form.email : null;
+  if (el) el.textContent = message ?? "";
+  if (input) input.setAttribute("aria-invalid", message ? "true" : "false");
+};
+
+form.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (button.disabled) return; // one preorder per press
+  fieldError("email");
+  fieldError("color");
+  status.textContent = "";
+  button.disabled = true;
+  button.textContent = t.pending;
+  try {
+    const { data } = await createCheckoutSession({ email: form.email.value, color: form.color.value, locale });
+    location.assign(data.url);
+  } catch (err) {
+    const field = err?.details?.field;
+    if (err?.code === "functions/invalid-argument" && (field === "email" || field === "color")) {
+      fieldError(field, t.errors[field]);
+      (field === "email" ? form.email : form.querySelector('input[name="color"]')).focus();
+    } else {
+      status.textContent = t.errors.generic;
+    }
+    button.disabled = false;
+    button.textContent = t.submit;
+  }
+});
