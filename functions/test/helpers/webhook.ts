@@ -15,7 +15,7 @@ export function signature(payload: string, { secret = TEST_SECRET, timestamp = M
 
 export interface WebhookServer {
   url: string;
-  post(body: string | Buffer, headers?: Record<string, string>, method?: string): Promise<{ status: number; body: any; headers: Headers }>;
+  post(body: string, headers?: Record<string, string>, method?: string): Promise<{ status: number; body: any; headers: Headers }>;
   deliver(event: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
