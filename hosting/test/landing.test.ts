@@ -12,8 +12,7 @@ import type { Browser, Page } from "playwright-core";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) {
-  // eslint-disable-next-line no-console
-  console.warn(`SKIPPED landing page browser test: no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)`);
+  process.stderr.write(`SKIPPED landing page browser test: no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)\n`);
 }
 const describeBrowser = HAVE_CHROMIUM ? describe : describe.skip;
 

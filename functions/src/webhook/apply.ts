@@ -37,6 +37,18 @@ async function resolvePreorderId(change: PreorderChange): Promise<string | null>
 }
 
 export async function applyEvent(event: Stripe.Event): Promise<Applied> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyOnce(event);
+    } catch (err) {
+      // A concurrent delivery created the ledger entry (or the preorder) first: run again, and the next
+      // read sees it. Anything else (or a third clash) is transient for Stripe: 500, retry later.
+      if (!isAlreadyExists(err) || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function applyOnce(event: Stripe.Event): Promise<Applied> {
   const ledgerRef = db().collection(COLLECTIONS.stripeEvents).doc(event.id);
   const at = now();
   const entry = { type: event.type, created: event.created, livemode: event.livemode === true, receivedAt: at };
