@@ -113,9 +113,10 @@ async function startStack(opts = {}) {
     // opts.firestoreHost: a Firestore that is already running (the test run's own)
     const realFirestore = !opts.firestoreHost && hasRealFirestoreEmulator();
     const firestoreHost = opts.firestoreHost ?? `127.0.0.1:${ports.firestore}`;
+    let fsServer = null;
     if (!realFirestore && !opts.firestoreHost) {
       log(`firestore: embedded server (no Java 21) on ${firestoreHost}`);
-      const fsServer = await startFirestore({ port: ports.firestore });
+      fsServer = await startFirestore({ port: ports.firestore });
       stops.push(() => fsServer.stop());
     }
 
@@ -175,6 +176,8 @@ async function startStack(opts = {}) {
       firestore: { host: "127.0.0.1", port: ports.firestore },
       ui: { ...config.emulators.ui, enabled: uiCached },
     };
+    // opts.extraCodebases: more function sources, e.g. the benchmark's trivial onRequest baseline
+    for (const source of opts.extraCodebases ?? []) config.functions.push({ source, codebase: path.basename(source) });
     const configFile = path.join(ROOT, `.firebase.${projectId}.json`);
     fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
     stops.push(() => fs.rmSync(configFile, { force: true }));
@@ -231,6 +234,7 @@ async function startStack(opts = {}) {
       ports,
       firestoreHost,
       realFirestore,
+      firestore: fsServer,
       realStripe,
       realKlaviyo,
       stripe,

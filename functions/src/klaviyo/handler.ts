@@ -19,7 +19,7 @@ import { bodyProblems, seedEventProblems } from "./validate";
 export type DeliveryState = "sent" | "retrying" | "failed" | "invalid";
 const FINAL: readonly string[] = ["sent", "failed", "invalid"];
 
-export type WrittenEvent = FirestoreEvent<Change<DocumentSnapshot> | undefined, { preorderId: string }>;
+export type WrittenEvent = FirestoreEvent<Change<DocumentSnapshot> | undefined, Record<string, string>>;
 
 /** The moment of the transition: the write's updatedAt, else the trigger event's time. */
 function transitionTime(after: Record<string, unknown>, eventTime: string): Date {
@@ -33,7 +33,7 @@ export async function onPreorderWritten(event: WrittenEvent, policy: RetryPolicy
   if (!after || before?.status === after.status || !isStatus(after.status) || !isNotified(after.status)) return;
 
   const status = after.status;
-  const preorderId = event.params.preorderId;
+  const preorderId = event.params.preorderId!;
   const ref = db().collection(COLLECTIONS.klaviyoDeliveries).doc(`${preorderId}_${status}`);
   const log = { preorderId, status, email: maskEmail(String(after.email ?? "")) };
 
