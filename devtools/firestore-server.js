@@ -9,6 +9,7 @@
  *   node devtools/firestore-server.js [port]     prints "ready <port>" once it listens
  */
 const net = require("node:net");
+const path = require("node:path");
 const { spawn } = require("node:child_process");
 
 function freePort() {
@@ -50,28 +51,35 @@ if (require.main === module) {
   const { FirestoreServer } = require("@firestore-emulator/server");
   const port = Number(process.argv[2] ?? 8080);
   // Count what the server serves: documents read (batch gets, query results) and documents written.
-  const { FirestoreServiceV1Impl } = require("@firestore-emulator/server/dist/server/FirestoreServiceV1Impl");
+  // The package bundles its service class, so the implementation is wrapped where gRPC receives it.
+  const grpc = require(require.resolve("@grpc/grpc-js", { paths: [path.dirname(require.resolve("@firestore-emulator/server"))] }));
   const counts = { reads: 0, writes: 0, commits: 0, queries: 0, batchGets: 0 };
-  const proto = FirestoreServiceV1Impl.prototype;
-  const { BatchGetDocuments, Commit, RunQuery } = proto;
-  proto.BatchGetDocuments = function (call) {
-    counts.batchGets++;
-    counts.reads += call.request.documents.length;
-    return BatchGetDocuments.call(this, call);
-  };
-  proto.Commit = function (call, callback) {
-    counts.commits++;
-    counts.writes += call.request.writes.length;
-    return Commit.call(this, call, callback);
-  };
-  proto.RunQuery = function (call) {
-    counts.queries++;
-    const write = call.write.bind(call);
-    call.write = (msg) => {
-      if (msg?.document || msg?.has_document) counts.reads++;
-      return write(msg);
+  const addService = grpc.Server.prototype.addService;
+  grpc.Server.prototype.addService = function (definition, impl) {
+    const wrapped = Object.create(impl);
+    wrapped.BatchGetDocuments = (call) => {
+      counts.batchGets++;
+      counts.reads += call.request.documents.length;
+      return impl.BatchGetDocuments(call);
     };
-    return RunQuery.call(this, call);
+    wrapped.Commit = (call, callback) => {
+      counts.commits++;
+      counts.writes += call.request.writes.length;
+      return impl.Commit(call, callback);
+    };
+    wrapped.RunQuery = (call) => {
+      counts.queries++;
+      const write = call.write.bind(call);
+      call.write = (msg) => {
+        if (msg?.has_document || msg?.document) counts.reads++;
+        return write(msg);
+      };
+      return impl.RunQuery(call);
+    };
+    for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(impl))) {
+      if (key !== "constructor" && !(key in wrapped && Object.prototype.hasOwnProperty.call(wrapped, key)) && typeof impl[key] === "function") wrapped[key] = impl[key].bind(impl);
+    }
+    return addService.call(this, definition, wrapped);
   };
   process.on("message", (m) => {
     const snapshot = { ...counts };

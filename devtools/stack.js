@@ -157,6 +157,7 @@ async function startStack(opts = {}) {
       SHIPPING_COUNTRIES: "US,CA,GB,IE,DE,FR,NL,AU,NZ,JP,SG,HK,TW,CN",
       ENFORCE_APP_CHECK: "false",
       KLAVIYO_MAX_EVENT_AGE_MINUTES: "1440",
+      MIN_INSTANCES: "0",
       ...(opts.params ?? {}),
     };
     const envFile = path.join(ROOT, "functions", `.env.${projectId}`);
@@ -196,6 +197,7 @@ async function startStack(opts = {}) {
     let out = "";
     const onOut = (d) => {
       out += d;
+      // eslint-disable-next-line no-control-regex -- strips the CLI's ANSI colours
       for (const line of String(d).split("\n")) if (line.trim()) log(`emulators: ${line.replace(/\u001b\[[0-9;]*m/g, "")}`);
     };
     child.stdout.on("data", onOut);
@@ -223,7 +225,7 @@ async function startStack(opts = {}) {
 
     // The trigger relay (only without the real Firestore emulator, which fires triggers itself)
     let relay = null;
-    if (!realFirestore) {
+    if (!realFirestore && opts.relay !== false) {
       relay = require("./trigger-relay").spawnRelay({ projectId, env: { ...params, ...secrets, FIRESTORE_EMULATOR_HOST: firestoreHost, METADATA_SERVER_DETECTION: "none" }, log: (m) => log(`relay: ${m}`) });
       stops.push(() => relay.stop());
       await relay.ready;

@@ -37,7 +37,9 @@ const css = readFileSync(join(src, "styles.css"));
 const cssName = `styles-${createHash("sha256").update(css).digest("hex").slice(0, 10)}.css`;
 writeFileSync(join(out, "assets", cssName), css);
 
-const vars = { "%STYLES%": `/assets/${cssName}`, "%MAIN%": entry("main"), "%RESULT%": entry("result"), "%PROJECT%": project };
+const partial = (name) => readFileSync(join(src, "partials", `${name}.html`), "utf8").trimEnd();
+const vars = { "%HEAD%": partial("head"), "%HEADER%": partial("header"), "%STYLES%": `/assets/${cssName}`,
+  "%MAIN%": entry("main"), "%RESULT%": entry("result"), "%PROJECT%": project };
 for (const page of ["index", "success", "cancel"]) {
   let html = readFileSync(join(src, `${page}.html`), "utf8");
   for (const [k, v] of Object.entries(vars)) html = html.replaceAll(k, v);

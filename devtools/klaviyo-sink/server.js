@@ -10,6 +10,7 @@
 const http = require("node:http");
 const crypto = require("node:crypto");
 const path = require("node:path");
+const { readBody, escapeHtml: escape } = require("../http-util");
 
 const REVISION_FORMAT = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -27,7 +28,6 @@ const errorBody = (status, code, title, detail, pointer) => ({
   errors: [{ id: crypto.randomUUID(), status, code, title, detail, source: pointer ? { pointer } : {} }],
 });
 
-const escape = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 class KlaviyoSink {
   /** @param {{port?: number, host?: string, apiKey?: string, log?: (m: string) => void}} opts */
@@ -163,15 +163,6 @@ class KlaviyoSink {
 <body><h1>Local Klaviyo sink</h1><p>${this.events().length} event(s) recorded; ${this.received.length} request(s). Refreshes every 3 s.</p>
 <table><thead><tr><th>received</th><th>HTTP</th><th>outcome</th><th>metric</th><th>profile</th><th>unique_id</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table></body></html>`;
   }
-}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 module.exports = { KlaviyoSink };

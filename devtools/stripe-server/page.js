@@ -1,6 +1,6 @@
 "use strict";
 /** The local stand-in for Stripe's hosted Checkout page: plain HTML forms, no script. */
-const escape = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const { escapeHtml: escape } = require("../http-util");
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;background:#f6f9fc;color:#1a1f36;margin:0;display:grid;place-items:center;min-height:100vh}
 main{background:#fff;border-radius:12px;box-shadow:0 4px 24px #0002;padding:32px;max-width:420px;width:calc(100% - 32px)}

@@ -10,18 +10,10 @@ const crypto = require("node:crypto");
 const qs = require("qs");
 const { StripeState } = require("./state");
 const { checkoutPage, resultPage } = require("./page");
+const { readBody } = require("../http-util");
 
 function stripeError(status, type, message, extra = {}) {
   return { status, body: { error: { type, message, ...extra } } };
-}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

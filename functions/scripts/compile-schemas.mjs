@@ -16,7 +16,7 @@ function openApiNullable(node) {
   if (!node || typeof node !== "object") return node;
   const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, openApiNullable(v)]));
   if (out.nullable === true && out.type === undefined) {
-    const { nullable, ...rest } = out;
+    const { nullable: _nullable, ...rest } = out;
     return { anyOf: [rest, { type: "null" }] };
   }
   return out;
@@ -58,7 +58,7 @@ for (const { file, options, schemas } of outputs) {
   addFormats(ajv);
   const refs = {};
   for (const [name, schema] of Object.entries(schemas)) {
-    const { $id, ...rest } = schema;
+    const { $id: _id, ...rest } = schema;
     ajv.addSchema(rest, name);
     refs[name] = name;
   }

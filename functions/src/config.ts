@@ -33,6 +33,9 @@ const SHIPPING_COUNTRIES = defineString("SHIPPING_COUNTRIES", {
 const ENFORCE_APP_CHECK = defineBoolean("ENFORCE_APP_CHECK", { default: false });
 const KLAVIYO_MAX_EVENT_AGE_MINUTES = defineInt("KLAVIYO_MAX_EVENT_AGE_MINUTES", { default: 24 * 60 });
 
+/** Instances kept warm for the callable and the webhook: 1 during a launch window, 0 otherwise. */
+export const MIN_INSTANCES = defineInt("MIN_INSTANCES", { default: 0 });
+
 export class ConfigError extends Error {
   constructor(readonly param: string) {
     super(`${param} is not configured`);

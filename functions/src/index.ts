@@ -5,7 +5,7 @@
 import { setGlobalOptions } from "firebase-functions/v2/options";
 import { onCall, onRequest } from "firebase-functions/v2/https";
 import type { onDocumentWritten } from "firebase-functions/v2/firestore";
-import { KLAVIYO_PRIVATE_KEY, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./config";
+import { KLAVIYO_PRIVATE_KEY, MIN_INSTANCES, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./config";
 
 setGlobalOptions({ region: "us-central1" });
 
@@ -16,21 +16,22 @@ setGlobalOptions({ region: "us-central1" });
  */
 const serving = (name: string): boolean => !process.env.FUNCTION_TARGET || process.env.FUNCTION_TARGET === name;
 
+// Options follow the launch plan in docs/benchmarks.md (10,000 preorders in 10 minutes).
 /* eslint-disable @typescript-eslint/no-require-imports */
 export const createCheckoutSession = onCall(
-  { secrets: [STRIPE_SECRET_KEY], cors: true, memory: "256MiB", concurrency: 80, maxInstances: 20 },
+  { secrets: [STRIPE_SECRET_KEY], cors: true, memory: "256MiB", concurrency: 80, maxInstances: 20, minInstances: MIN_INSTANCES },
   (request) => (require("./checkout/handler") as typeof import("./checkout/handler")).createCheckoutSession(request),
 );
 
 export const stripeWebhook = onRequest(
-  { secrets: [STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET], memory: "256MiB", concurrency: 80, maxInstances: 20 },
+  { secrets: [STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET], memory: "256MiB", concurrency: 80, maxInstances: 20, minInstances: MIN_INSTANCES },
   (req, res) => (require("./webhook/handler") as typeof import("./webhook/handler")).stripeWebhook(req, res),
 );
 
 export const onPreorderWritten = (
   serving("onPreorderWritten")
     ? (require("firebase-functions/v2/firestore") as typeof import("firebase-functions/v2/firestore")).onDocumentWritten(
-        { document: "preorders/{preorderId}", secrets: [KLAVIYO_PRIVATE_KEY], retry: true, memory: "256MiB", maxInstances: 10 },
+        { document: "preorders/{preorderId}", secrets: [KLAVIYO_PRIVATE_KEY], retry: true, memory: "256MiB", concurrency: 4, maxInstances: 10 },
         (event) => (require("./klaviyo/handler") as typeof import("./klaviyo/handler")).onPreorderWritten(event),
       )
     : undefined

@@ -20,8 +20,9 @@ export function db(): AdminFirestore.Firestore {
   if (!instance) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const app = require("firebase-admin/app") as typeof import("firebase-admin/app");
-    if (app.getApps().length === 0) app.initializeApp();
-    instance = firestoreModule().getFirestore();
+    // the default app, even when the process already holds named apps of its own
+    const existing = app.getApps().find((a) => a.name === "[DEFAULT]");
+    instance = firestoreModule().getFirestore(existing ?? app.initializeApp());
   }
   return instance;
 }
