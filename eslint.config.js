@@ -4,20 +4,37 @@ const tseslint = require("typescript-eslint");
 const globals = require("globals");
 
 module.exports = tseslint.config(
-  { ignores: ["**/node_modules/**", "functions/lib/**", "hosting/public/**", "**/*.generated.*", "functions/src/**/schemas/*.js", "functions/src/**/schemas/*.d.ts", "test-artifacts/**", "coverage/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "functions/lib/**",
+      "hosting/public/**",
+      "**/*.generated.*",
+      "functions/src/**/schemas/*.js",
+      "functions/src/**/schemas/*.d.ts",
+      "test-artifacts/**",
+      "coverage/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { ...globals.node } },
-    rules: { "@typescript-eslint/no-require-imports": "off", "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }] },
+    rules: {
+      "@typescript-eslint/no-require-imports": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
   },
   { files: ["hosting/src/**/*.js"], languageOptions: { globals: { ...globals.browser } } },
   {
     files: ["**/*.ts"],
     rules: {
       "@typescript-eslint/no-explicit-any": "off", // test helpers talk to untyped local servers
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
     },
   },
 );

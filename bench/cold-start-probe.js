@@ -4,7 +4,11 @@
 const path = require("node:path");
 const [target, phase = "load"] = process.argv.slice(2);
 const LIB = path.join(__dirname, "..", "functions", "lib");
-const HANDLER = { createCheckoutSession: "checkout/handler.js", stripeWebhook: "webhook/handler.js", onPreorderWritten: "klaviyo/handler.js" };
+const HANDLER = {
+  createCheckoutSession: "checkout/handler.js",
+  stripeWebhook: "webhook/handler.js",
+  onPreorderWritten: "klaviyo/handler.js",
+};
 
 const t0 = process.hrtime.bigint();
 if (target === "floor") {
@@ -30,6 +34,11 @@ process.stdout.write(
     ms,
     rssMiB: process.memoryUsage().rss / 2 ** 20,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
-    loads: { stripe: has(/node_modules\/stripe\//), ajv: has(/node_modules\/ajv(-formats)?\//), klaviyo: has(/lib\/klaviyo\//), firestore: has(/@google-cloud\/firestore\//) },
+    loads: {
+      stripe: has(/node_modules\/stripe\//),
+      ajv: has(/node_modules\/ajv(-formats)?\//),
+      klaviyo: has(/lib\/klaviyo\//),
+      firestore: has(/@google-cloud\/firestore\//),
+    },
   }),
 );

@@ -77,7 +77,12 @@ if (require.main === module) {
       return impl.RunQuery(call);
     };
     for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(impl))) {
-      if (key !== "constructor" && !(key in wrapped && Object.prototype.hasOwnProperty.call(wrapped, key)) && typeof impl[key] === "function") wrapped[key] = impl[key].bind(impl);
+      if (
+        key !== "constructor" &&
+        !(key in wrapped && Object.prototype.hasOwnProperty.call(wrapped, key)) &&
+        typeof impl[key] === "function"
+      )
+        wrapped[key] = impl[key].bind(impl);
     }
     return addService.call(this, definition, wrapped);
   };

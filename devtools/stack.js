@@ -63,7 +63,10 @@ const isRealStripeKey = (k) => typeof k === "string" && /^(sk|rk)_test_/.test(k)
 
 function waitFor(child, pattern, timeoutMs, label, getLog) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${label} not ready after ${timeoutMs / 1000} s\n${getLog().slice(-3000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${label} not ready after ${timeoutMs / 1000} s\n${getLog().slice(-3000)}`)),
+      timeoutMs,
+    );
     const onData = () => {
       if (pattern.test(getLog())) {
         clearTimeout(timer);
@@ -101,7 +104,10 @@ async function startStack(opts = {}) {
   for (const [name, port] of Object.entries(want)) {
     if (opts.dynamicPorts) ports[name] = await freePort();
     else if (await portFree(port)) ports[name] = port;
-    else throw Object.assign(new Error(`port ${port} (${name}) is taken: stop what uses it (e.g. another "npm start") or free it`), { code: "PORT_TAKEN" });
+    else
+      throw Object.assign(new Error(`port ${port} (${name}) is taken: stop what uses it (e.g. another "npm start") or free it`), {
+        code: "PORT_TAKEN",
+      });
   }
 
   const stops = [];
@@ -130,7 +136,12 @@ async function startStack(opts = {}) {
     const functionsUrl = `http://127.0.0.1:${ports.functions}/${projectId}/us-central1`;
     let stripe = null;
     if (!realStripe) {
-      stripe = new StripeServer({ port: ports.stripe, webhookUrl: `${functionsUrl}/stripeWebhook`, webhookSecret: secrets.STRIPE_WEBHOOK_SECRET.split(",")[0].trim(), log: (m) => log(`stripe: ${m}`) });
+      stripe = new StripeServer({
+        port: ports.stripe,
+        webhookUrl: `${functionsUrl}/stripeWebhook`,
+        webhookSecret: secrets.STRIPE_WEBHOOK_SECRET.split(",")[0].trim(),
+        log: (m) => log(`stripe: ${m}`),
+      });
       await stripe.listen();
       stops.push(() => stripe.close());
       log(`stripe: local Stripe-compatible server on ${stripe.url}`);
@@ -160,12 +171,27 @@ async function startStack(opts = {}) {
       MIN_INSTANCES: "0",
       ...(opts.params ?? {}),
     };
+    // The emulator lets functions/.env.local override everything (it also writes one when it has to
+    // prompt for a param): refuse rather than run against the wrong Stripe or Klaviyo.
+    const localEnv = path.join(ROOT, "functions", ".env.local");
+    if (fs.existsSync(localEnv)) {
+      const clash = fs.readFileSync(localEnv, "utf8").split("\n").map((l) => l.split("=")[0].trim()).filter((k) => k in params);
+      if (clash.length) {
+        throw Object.assign(new Error(`functions/.env.local sets ${clash.join(", ")}, which would override the local stack's values: delete it (or move your values to functions/.env)`), { code: "ENV_LOCAL" });
+      }
+    }
     const envFile = path.join(ROOT, "functions", `.env.${projectId}`);
-    fs.writeFileSync(envFile, `# written by devtools/stack.js for the local stack; git-ignored\n${Object.entries(params).map(([k, v]) => `${k}=${v}`).join("\n")}\n`);
+    fs.writeFileSync(
+      envFile,
+      `# written by devtools/stack.js for the local stack; git-ignored\n${Object.entries(params)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n")}\n`,
+    );
     stops.push(() => fs.rmSync(envFile, { force: true }));
 
     // The emulators, on a config derived from firebase.json (ports; UI only when its bundle is cached)
-    const uiCached = fs.existsSync(path.join(require("node:os").homedir(), ".cache", "firebase", "emulators")) &&
+    const uiCached =
+      fs.existsSync(path.join(require("node:os").homedir(), ".cache", "firebase", "emulators")) &&
       fs.readdirSync(path.join(require("node:os").homedir(), ".cache", "firebase", "emulators")).some((f) => f.startsWith("ui-"));
     const config = structuredClone(base);
     config.emulators = {
@@ -193,7 +219,12 @@ async function startStack(opts = {}) {
       ...(opts.env ?? {}),
     };
     const bin = path.join(ROOT, "node_modules", "firebase-tools", "lib", "bin", "firebase.js");
-    const child = spawn(process.execPath, [bin, "emulators:start", "--config", configFile, "--only", only, "--project", projectId], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(process.execPath, [bin, "emulators:start", "--config", configFile, "--only", only, "--project", projectId], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let out = "";
     const onOut = (d) => {
       out += d;
@@ -202,6 +233,16 @@ async function startStack(opts = {}) {
     };
     child.stdout.on("data", onOut);
     child.stderr.on("data", onOut);
+    // the emulators run in their own process group (so that stop() reaches their workers): never leave
+    // them behind if this process exits without stop()
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    };
+    process.once("exit", killGroup);
     stops.push(
       () =>
         new Promise((resolve) => {
@@ -226,7 +267,11 @@ async function startStack(opts = {}) {
     // The trigger relay (only without the real Firestore emulator, which fires triggers itself)
     let relay = null;
     if (!realFirestore && opts.relay !== false) {
-      relay = require("./trigger-relay").spawnRelay({ projectId, env: { ...params, ...secrets, FIRESTORE_EMULATOR_HOST: firestoreHost, METADATA_SERVER_DETECTION: "none" }, log: (m) => log(`relay: ${m}`) });
+      relay = require("./trigger-relay").spawnRelay({
+        projectId,
+        env: { ...params, ...secrets, FIRESTORE_EMULATOR_HOST: firestoreHost, METADATA_SERVER_DETECTION: "none" },
+        log: (m) => log(`relay: ${m}`),
+      });
       stops.push(() => relay.stop());
       await relay.ready;
     }

@@ -44,9 +44,15 @@ async function main() {
     `  Landing page           ${u.site}`,
     `  Callable               ${u.callable}`,
     `  Stripe webhook         ${u.webhook}   (also ${u.hostedWebhook})`,
-    stack.realStripe ? "  Stripe                 TEST MODE with your key; forward webhooks with: stripe listen --forward-to " + u.webhook : `  Local Stripe server    ${u.stripe}   (checkout page: Pay / Decline / Let it expire)`,
-    stack.realKlaviyo ? "  Klaviyo                your account (KLAVIYO_PRIVATE_KEY from functions/.secret.local)" : `  Local Klaviyo sink     ${u.klaviyo}   (events that arrived)`,
-    u.ui ? `  Emulator UI            ${u.ui}` : "  Emulator UI            not started (its bundle is downloaded on first use and this machine cannot)",
+    stack.realStripe
+      ? "  Stripe                 TEST MODE with your key; forward webhooks with: stripe listen --forward-to " + u.webhook
+      : `  Local Stripe server    ${u.stripe}   (checkout page: Pay / Decline / Let it expire)`,
+    stack.realKlaviyo
+      ? "  Klaviyo                your account (KLAVIYO_PRIVATE_KEY from functions/.secret.local)"
+      : `  Local Klaviyo sink     ${u.klaviyo}   (events that arrived)`,
+    u.ui
+      ? `  Emulator UI            ${u.ui}`
+      : "  Emulator UI            not started (its bundle is downloaded on first use and this machine cannot)",
     "",
     stack.realFirestore
       ? "Firestore: the real emulator (Java 21+), which fires onPreorderWritten itself."
@@ -76,6 +82,6 @@ async function main() {
 
 main().catch((err) => {
   process.stderr.write(`\nnpm start failed: ${err.message}\n`);
-  if (err.code !== "PORT_TAKEN") process.stderr.write(`(details in ${path.relative(process.cwd(), logFile)})\n`);
+  if (err.code !== "PORT_TAKEN" && err.code !== "ENV_LOCAL") process.stderr.write(`(details in ${path.relative(process.cwd(), logFile)})\n`);
   process.exit(1);
 });

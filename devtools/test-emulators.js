@@ -35,7 +35,14 @@ async function main() {
     const r = spawnSync(process.execPath, [bin, "emulators:exec", "--only", "firestore,functions", "--project", PROJECT, jest], {
       cwd: ROOT,
       stdio: "inherit",
-      env: { ...process.env, ...LOCAL_SECRETS, GCLOUD_PROJECT: PROJECT, ROLITT_REAL_FIRESTORE_EMULATOR: "1", ROLITT_SINK_URL: sinkUrl, METADATA_SERVER_DETECTION: "none" },
+      env: {
+        ...process.env,
+        ...LOCAL_SECRETS,
+        GCLOUD_PROJECT: PROJECT,
+        ROLITT_REAL_FIRESTORE_EMULATOR: "1",
+        ROLITT_SINK_URL: sinkUrl,
+        METADATA_SERVER_DETECTION: "none",
+      },
     });
     return r.status ?? 1;
   } finally {
@@ -44,7 +51,10 @@ async function main() {
   }
 }
 
-main().then((code) => process.exit(code), (err) => {
-  process.stderr.write(`${err.stack}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  },
+);

@@ -79,8 +79,15 @@ function startRelay({ projectId, env = {}, log = () => {}, maxAttempts = 5, base
 /** Run the relay in its own process (its environment and Firestore client stay out of the caller's). */
 function spawnRelay({ projectId, env = {}, log = () => {} }) {
   const { fork } = require("node:child_process");
-  const child = fork(__filename, ["--child"], { env: { ...process.env, ...env, GCLOUD_PROJECT: projectId }, stdio: ["ignore", "pipe", "pipe", "ipc"] });
-  const forward = (d) => String(d).split("\n").filter((l) => l.trim()).forEach((l) => log(l));
+  const child = fork(__filename, ["--child"], {
+    env: { ...process.env, ...env, GCLOUD_PROJECT: projectId },
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
+  const forward = (d) =>
+    String(d)
+      .split("\n")
+      .filter((l) => l.trim())
+      .forEach((l) => log(l));
   child.stdout.on("data", forward);
   child.stderr.on("data", forward);
   let seq = 0;

@@ -38,8 +38,14 @@ const cssName = `styles-${createHash("sha256").update(css).digest("hex").slice(0
 writeFileSync(join(out, "assets", cssName), css);
 
 const partial = (name) => readFileSync(join(src, "partials", `${name}.html`), "utf8").trimEnd();
-const vars = { "%HEAD%": partial("head"), "%HEADER%": partial("header"), "%STYLES%": `/assets/${cssName}`,
-  "%MAIN%": entry("main"), "%RESULT%": entry("result"), "%PROJECT%": project };
+const vars = {
+  "%HEAD%": partial("head"),
+  "%HEADER%": partial("header"),
+  "%STYLES%": `/assets/${cssName}`,
+  "%MAIN%": entry("main"),
+  "%RESULT%": entry("result"),
+  "%PROJECT%": project,
+};
 for (const page of ["index", "success", "cancel"]) {
   let html = readFileSync(join(src, `${page}.html`), "utf8");
   for (const [k, v] of Object.entries(vars)) html = html.replaceAll(k, v);

@@ -28,7 +28,6 @@ const errorBody = (status, code, title, detail, pointer) => ({
   errors: [{ id: crypto.randomUUID(), status, code, title, detail, source: pointer ? { pointer } : {} }],
 });
 
-
 class KlaviyoSink {
   /** @param {{port?: number, host?: string, apiKey?: string, log?: (m: string) => void}} opts */
   constructor(opts = {}) {
@@ -37,7 +36,9 @@ class KlaviyoSink {
     this.received = [];
     this.failures = [];
     this.seen = new Set();
-    this.server = http.createServer((req, res) => this.route(req, res).catch((err) => this.send(res, 500, errorBody(500, "error", "Server error", String(err)))));
+    this.server = http.createServer((req, res) =>
+      this.route(req, res).catch((err) => this.send(res, 500, errorBody(500, "error", "Server error", String(err)))),
+    );
   }
 
   async listen() {
@@ -85,7 +86,8 @@ class KlaviyoSink {
     }
     if (req.method === "GET" && url.pathname === "/") return this.send(res, 200, this.page());
     if (url.pathname === "/api/events" || url.pathname === "/api/events/") {
-      if (req.method !== "POST") return this.send(res, 405, errorBody(405, "method_not_allowed", "Method not allowed", `${req.method} is not allowed`));
+      if (req.method !== "POST")
+        return this.send(res, 405, errorBody(405, "method_not_allowed", "Method not allowed", `${req.method} is not allowed`));
       return this.event(req, res);
     }
     return this.send(res, 404, errorBody(404, "not_found", "Not found", url.pathname));
@@ -93,7 +95,14 @@ class KlaviyoSink {
 
   async event(req, res) {
     const raw = await readBody(req);
-    const record = { at: new Date().toISOString(), revision: req.headers.revision ?? null, outcome: "refused", status: 0, body: null, error: null };
+    const record = {
+      at: new Date().toISOString(),
+      revision: req.headers.revision ?? null,
+      outcome: "refused",
+      status: 0,
+      body: null,
+      error: null,
+    };
     this.received.push(record);
     const answer = (status, body, headers) => {
       record.status = status;
@@ -106,7 +115,16 @@ class KlaviyoSink {
       if (failure.delayMs) await sleep(failure.delayMs);
       if (failure.status === 429) {
         record.error = "throttled";
-        return answer(429, errorBody(429, "throttled", "Request was throttled.", `Request was throttled. Expected available in ${failure.retryAfter} seconds.`), { "retry-after": String(failure.retryAfter) });
+        return answer(
+          429,
+          errorBody(
+            429,
+            "throttled",
+            "Request was throttled.",
+            `Request was throttled. Expected available in ${failure.retryAfter} seconds.`,
+          ),
+          { "retry-after": String(failure.retryAfter) },
+        );
       }
       if (failure.status >= 400) {
         record.error = `simulated ${failure.status}`;
@@ -118,7 +136,10 @@ class KlaviyoSink {
     const key = /^Klaviyo-API-Key (\S+)$/.exec(auth)?.[1];
     if (!key || (this.opts.apiKey && key !== this.opts.apiKey)) {
       record.error = "not authenticated";
-      return answer(401, errorBody(401, "not_authenticated", "Authentication credentials were not provided.", "Missing or invalid private key."));
+      return answer(
+        401,
+        errorBody(401, "not_authenticated", "Authentication credentials were not provided.", "Missing or invalid private key."),
+      );
     }
     if (!REVISION_FORMAT.test(record.revision ?? "")) {
       record.error = "bad revision";
@@ -139,7 +160,10 @@ class KlaviyoSink {
     if (!this.validate(body)) {
       const first = this.validate.errors[0];
       record.error = `schema: ${first.instancePath} ${first.message}`;
-      return answer(400, errorBody(400, "invalid", "Invalid input.", `${first.instancePath || "/"} ${first.message}`, `/data${first.instancePath}`));
+      return answer(
+        400,
+        errorBody(400, "invalid", "Invalid input.", `${first.instancePath || "/"} ${first.message}`, `/data${first.instancePath}`),
+      );
     }
     const a = body.data.attributes;
     const who = a.profile.data.attributes.email ?? a.profile.data.attributes.phone_number ?? a.profile.data.id;

@@ -29,9 +29,13 @@ function checkoutPage(session, declined) {
 <div class="amount">${escape(money(session.amount_total, session.currency.toUpperCase()))}</div>
 <dl><dt>Email</dt><dd>${escape(session.customer_details?.email ?? session.customer_email ?? "")}</dd><dt>Status</dt><dd id="status">${escape(session.status)} / ${escape(session.payment_status)}</dd></dl>
 ${declined ? '<p class="note" role="alert">Your card was declined. Try again.</p>' : ""}
-${open ? `<form method="post" action="/c/pay/${id}/pay"><button class="pay" id="pay">Pay</button></form>
+${
+  open
+    ? `<form method="post" action="/c/pay/${id}/pay"><button class="pay" id="pay">Pay</button></form>
 <form method="post" action="/c/pay/${id}/decline"><button class="decline" id="decline">Decline the card</button></form>
-<form method="post" action="/c/pay/${id}/expire"><button class="expire" id="expire">Let it expire</button></form>` : "<p>This session is closed.</p>"}
+<form method="post" action="/c/pay/${id}/expire"><button class="expire" id="expire">Let it expire</button></form>`
+    : "<p>This session is closed.</p>"
+}
 </main></body></html>`;
 }
 

@@ -30,7 +30,9 @@ class StripeServer {
     this.deliveries = [];
     this.idempotency = new Map();
     this.failures = [];
-    this.server = http.createServer((req, res) => this.route(req, res).catch((err) => this.send(res, 500, { error: { type: "api_error", message: String(err) } })));
+    this.server = http.createServer((req, res) =>
+      this.route(req, res).catch((err) => this.send(res, 500, { error: { type: "api_error", message: String(err) } })),
+    );
   }
 
   async listen() {
@@ -73,7 +75,11 @@ class StripeServer {
 
   send(res, status, body, headers = {}) {
     const text = typeof body === "string" ? body : JSON.stringify(body);
-    res.writeHead(status, { "content-type": typeof body === "string" ? "text/html; charset=utf-8" : "application/json", "request-id": `req_${crypto.randomBytes(7).toString("hex")}`, ...headers });
+    res.writeHead(status, {
+      "content-type": typeof body === "string" ? "text/html; charset=utf-8" : "application/json",
+      "request-id": `req_${crypto.randomBytes(7).toString("hex")}`,
+      ...headers,
+    });
     res.end(text);
   }
 
@@ -82,8 +88,11 @@ class StripeServer {
     if (url.pathname.startsWith("/v1/")) return this.api(req, res, url);
     if (url.pathname.startsWith("/c/pay/")) return this.checkout(req, res, url);
     if (url.pathname.startsWith("/_control/")) return this.control(req, res, url);
-    if (url.pathname === "/") return this.send(res, 200, { ok: true, service: "local Stripe-compatible server", sessions: this.state.sessions.size });
-    return this.send(res, 404, { error: { type: "invalid_request_error", message: `Unrecognized request URL (${req.method}: ${url.pathname}).` } });
+    if (url.pathname === "/")
+      return this.send(res, 200, { ok: true, service: "local Stripe-compatible server", sessions: this.state.sessions.size });
+    return this.send(res, 404, {
+      error: { type: "invalid_request_error", message: `Unrecognized request URL (${req.method}: ${url.pathname}).` },
+    });
   }
 
   // ---- the API -------------------------------------------------------------------------------------------
@@ -92,7 +101,14 @@ class StripeServer {
     const raw = await readBody(req);
     const params = req.method === "GET" ? qs.parse(url.search.slice(1)) : qs.parse(raw, { depth: 10, arrayLimit: 100 });
     const idempotencyKey = req.headers["idempotency-key"] ?? null;
-    const entry = { method: req.method, path: url.pathname, params, idempotencyKey, stripeVersion: req.headers["stripe-version"] ?? null, at: Date.now() };
+    const entry = {
+      method: req.method,
+      path: url.pathname,
+      params,
+      idempotencyKey,
+      stripeVersion: req.headers["stripe-version"] ?? null,
+      at: Date.now(),
+    };
     this.requests.push(entry);
 
     const auth = req.headers.authorization ?? "";
@@ -117,7 +133,11 @@ class StripeServer {
       const seen = this.idempotency.get(idempotencyKey);
       if (seen) {
         if (seen.fingerprint !== fingerprint) {
-          result = stripeError(400, "idempotency_error", `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`);
+          result = stripeError(
+            400,
+            "idempotency_error",
+            `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+          );
         } else {
           entry.replayed = true;
           return this.send(res, seen.result.status, seen.result.body, { "idempotent-replayed": "true" });
@@ -140,10 +160,13 @@ class StripeServer {
       if (method === "POST" && path === "/v1/customers") return { status: 200, body: s.createCustomer(params) };
       if (method === "GET" && (m = path.match(/^\/v1\/customers\/([^/]+)$/))) {
         const c = s.customers.get(m[1]);
-        return c ? { status: 200, body: c } : stripeError(404, "invalid_request_error", `No such customer: '${m[1]}'`, { code: "resource_missing", param: "id" });
+        return c
+          ? { status: 200, body: c }
+          : stripeError(404, "invalid_request_error", `No such customer: '${m[1]}'`, { code: "resource_missing", param: "id" });
       }
       if (method === "POST" && path === "/v1/checkout/sessions") return this.createSession(params);
-      if (method === "GET" && (m = path.match(/^\/v1\/checkout\/sessions\/([^/]+)$/))) return { status: 200, body: s.view(s.session(m[1])) };
+      if (method === "GET" && (m = path.match(/^\/v1\/checkout\/sessions\/([^/]+)$/)))
+        return { status: 200, body: s.view(s.session(m[1])) };
       if (method === "POST" && (m = path.match(/^\/v1\/checkout\/sessions\/([^/]+)\/expire$/))) {
         const events = s.expire(m[1]);
         this.emit(events);
@@ -151,11 +174,18 @@ class StripeServer {
       }
       if (method === "GET" && (m = path.match(/^\/v1\/payment_intents\/([^/]+)$/))) {
         const pi = s.paymentIntents.get(m[1]);
-        return pi ? { status: 200, body: pi } : stripeError(404, "invalid_request_error", `No such payment_intent: '${m[1]}'`, { code: "resource_missing" });
+        return pi
+          ? { status: 200, body: pi }
+          : stripeError(404, "invalid_request_error", `No such payment_intent: '${m[1]}'`, { code: "resource_missing" });
       }
       return stripeError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
     } catch (err) {
-      return stripeError(err.status ?? 500, err.status ? "invalid_request_error" : "api_error", err.message, err.param ? { param: err.param, code: "resource_missing" } : {});
+      return stripeError(
+        err.status ?? 500,
+        err.status ? "invalid_request_error" : "api_error",
+        err.message,
+        err.param ? { param: err.param, code: "resource_missing" } : {},
+      );
     }
   }
 
@@ -163,16 +193,34 @@ class StripeServer {
     const bad = (param, message) => stripeError(400, "invalid_request_error", message, { param });
     if (!["payment", "setup", "subscription"].includes(params.mode)) return bad("mode", "Missing required param: mode.");
     if (params.mode !== "payment") return bad("mode", "This local server supports mode=payment only.");
-    if (!Array.isArray(params.line_items) || params.line_items.length === 0) return bad("line_items", "You must specify `line_items` in `payment` mode.");
+    if (!Array.isArray(params.line_items) || params.line_items.length === 0)
+      return bad("line_items", "You must specify `line_items` in `payment` mode.");
     const item = params.line_items[0];
     if (item.price) {
-      if (!this.prices.has(item.price)) return stripeError(400, "invalid_request_error", `No such price: '${item.price}'`, { param: "line_items[0][price]", code: "resource_missing" });
-    } else if (!item.price_data || !item.price_data.currency || !/^\d+$/.test(String(item.price_data.unit_amount ?? "")) || !item.price_data.product_data?.name) {
-      return bad("line_items[0][price_data]", "line_items[0] needs a price or price_data with currency, unit_amount and product_data[name].");
+      if (!this.prices.has(item.price))
+        return stripeError(400, "invalid_request_error", `No such price: '${item.price}'`, {
+          param: "line_items[0][price]",
+          code: "resource_missing",
+        });
+    } else if (
+      !item.price_data ||
+      !item.price_data.currency ||
+      !/^\d+$/.test(String(item.price_data.unit_amount ?? "")) ||
+      !item.price_data.product_data?.name
+    ) {
+      return bad(
+        "line_items[0][price_data]",
+        "line_items[0] needs a price or price_data with currency, unit_amount and product_data[name].",
+      );
     }
     if (!params.success_url) return bad("success_url", "Missing required param: success_url.");
-    if (params.customer && !this.state.customers.has(params.customer)) return stripeError(400, "invalid_request_error", `No such customer: '${params.customer}'`, { param: "customer", code: "resource_missing" });
-    if (params.customer && params.customer_email) return bad("customer_email", "You may only specify one of these parameters: customer, customer_email.");
+    if (params.customer && !this.state.customers.has(params.customer))
+      return stripeError(400, "invalid_request_error", `No such customer: '${params.customer}'`, {
+        param: "customer",
+        code: "resource_missing",
+      });
+    if (params.customer && params.customer_email)
+      return bad("customer_email", "You may only specify one of these parameters: customer, customer_email.");
     if (params.metadata && Object.keys(params.metadata).length > 50) return bad("metadata", "Metadata can have up to 50 keys.");
     return { status: 200, body: this.state.view(this.state.createSession(params, this.prices)) };
   }
@@ -183,12 +231,17 @@ class StripeServer {
   async act(action, sessionId, options = {}, delivery = {}) {
     const s = this.state;
     const events =
-      action === "pay" ? s.pay(sessionId, options)
-      : action === "decline" ? s.decline(sessionId, options)
-      : action === "settle" ? s.settle(sessionId, options.outcome)
-      : action === "expire" ? s.expire(sessionId)
-      : action === "refund" ? s.refund(sessionId, options)
-      : null;
+      action === "pay"
+        ? s.pay(sessionId, options)
+        : action === "decline"
+          ? s.decline(sessionId, options)
+          : action === "settle"
+            ? s.settle(sessionId, options.outcome)
+            : action === "expire"
+              ? s.expire(sessionId)
+              : action === "refund"
+                ? s.refund(sessionId, options)
+                : null;
     if (!events) throw Object.assign(new Error(`unknown action ${action}`), { status: 400 });
     await this.deliver(events, delivery);
     return events;
@@ -197,7 +250,13 @@ class StripeServer {
   /** A session made outside our callable (Dashboard, Payment Link): no preorder metadata. */
   createForeignSession({ email = "walkin@example.com", amount = 9900, currency = "usd" } = {}) {
     const session = this.state.createSession(
-      { mode: "payment", line_items: [{ price_data: { currency, unit_amount: amount, product_data: { name: "Rolitt" } }, quantity: 1 }], success_url: "https://example.com/ok", customer_email: email, payment_link: `plink_${crypto.randomBytes(6).toString("hex")}` },
+      {
+        mode: "payment",
+        line_items: [{ price_data: { currency, unit_amount: amount, product_data: { name: "Rolitt" } }, quantity: 1 }],
+        success_url: "https://example.com/ok",
+        customer_email: email,
+        payment_link: `plink_${crypto.randomBytes(6).toString("hex")}`,
+      },
       this.prices,
     );
     return session.id;
@@ -221,14 +280,26 @@ class StripeServer {
     if (!url || !this.opts.webhookSecret) return [];
     let list = events.flatMap((e) => Array.from({ length: duplicate + 1 }, () => e));
     if (order === "reverse") list = list.reverse();
-    if (order === "shuffle") list = list.map((e) => [Math.random(), e]).sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+    if (order === "shuffle")
+      list = list
+        .map((e) => [Math.random(), e])
+        .sort((a, b) => a[0] - b[0])
+        .map(([, e]) => e);
     const statuses = [];
     for (const event of list) {
       if (delayMs) await sleep(delayMs);
       const payload = JSON.stringify(event, null, 2);
       let status;
       try {
-        const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": this.sign(payload), "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)" }, body: payload });
+        const res = await fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json; charset=utf-8",
+            "stripe-signature": this.sign(payload),
+            "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+          },
+          body: payload,
+        });
         status = res.status;
         await res.arrayBuffer();
       } catch (err) {
@@ -276,7 +347,12 @@ class StripeServer {
     try {
       if (path === "requests") return this.send(res, 200, this.requests);
       if (path === "deliveries") return this.send(res, 200, this.deliveries);
-      if (path === "sessions") return this.send(res, 200, [...this.state.sessions.values()].map((s) => this.state.view(s)));
+      if (path === "sessions")
+        return this.send(
+          res,
+          200,
+          [...this.state.sessions.values()].map((s) => this.state.view(s)),
+        );
       if (path === "reset" && req.method === "POST") return this.send(res, 200, { ok: this.reset() === undefined });
       if (path === "fail" && req.method === "POST") return this.send(res, 200, { ok: this.failNext(body) === undefined });
       if (path === "act" && req.method === "POST") {

@@ -92,7 +92,9 @@ class StripeState {
       payment_status: "unpaid",
       status: "open",
       shipping_address_collection: params.shipping_address_collection ?? null,
-      phone_number_collection: { enabled: params.phone_number_collection?.enabled === "true" || params.phone_number_collection?.enabled === true },
+      phone_number_collection: {
+        enabled: params.phone_number_collection?.enabled === "true" || params.phone_number_collection?.enabled === true,
+      },
       shipping_cost: null,
       total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
       ui_mode: params.ui_mode ?? "hosted_page",
@@ -168,7 +170,11 @@ class StripeState {
       phone: who.phone,
       address: clone(who.address),
     };
-    session.collected_information = { shipping_details: { name: who.name, address: clone(who.address) }, business_name: null, individual_name: null };
+    session.collected_information = {
+      shipping_details: { name: who.name, address: clone(who.address) },
+      business_name: null,
+      individual_name: null,
+    };
   }
 
   charge(pi, session, { paid }) {
@@ -187,7 +193,11 @@ class StripeState {
       payment_intent: pi.id,
       refunded: false,
       refunds: { object: "list", data: [], has_more: false, url: "/v1/charges/x/refunds" },
-      billing_details: { ...clone(templates.charge.billing_details), email: session.customer_details?.email ?? null, name: session.customer_details?.name ?? null },
+      billing_details: {
+        ...clone(templates.charge.billing_details),
+        email: session.customer_details?.email ?? null,
+        name: session.customer_details?.name ?? null,
+      },
       receipt_email: null,
       transfer_data: null,
       failure_code: paid ? null : "card_declined",
@@ -243,7 +253,11 @@ class StripeState {
       this.charge(pi, session, { paid: false });
       Object.assign(pi, {
         status: "requires_payment_method",
-        last_payment_error: { type: "invalid_request_error", code: "payment_method_not_available", message: "The bank debit failed: insufficient funds." },
+        last_payment_error: {
+          type: "invalid_request_error",
+          code: "payment_method_not_available",
+          message: "The bank debit failed: insufficient funds.",
+        },
       });
       events.push(this.event("payment_intent.payment_failed", pi));
       events.push(this.event("checkout.session.async_payment_failed", this.view(session)));

@@ -25,7 +25,11 @@ beforeAll(async () => {
 afterAll(() => stack?.stop(), 30_000);
 
 const callable = async (data: unknown) => {
-  const res = await fetch(stack.urls.callable, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data }) });
+  const res = await fetch(stack.urls.callable, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ data }),
+  });
   return { status: res.status, body: (await res.json()) as any };
 };
 
@@ -57,7 +61,10 @@ it("runs one preorder: create, pay, refund; the document and the Klaviyo sink ag
   // pay: the local Stripe server signs and POSTs its events to the emulated stripeWebhook
   const paid = await stack.stripe.act("pay", sessionId);
   expect(stack.stripe.deliveries.slice(-paid.length).map((d: any) => d.status)).toEqual(paid.map(() => 200));
-  expect((await ref.get()).data()).toMatchObject({ status: "succeeded", stripe: { sessionId, paymentIntentId: expect.stringMatching(/^pi_/) } });
+  expect((await ref.get()).data()).toMatchObject({
+    status: "succeeded",
+    stripe: { sessionId, paymentIntentId: expect.stringMatching(/^pi_/) },
+  });
 
   // refund, delivered through the Hosting rewrite /api/stripe-webhook
   const refund = await stack.stripe.act("refund", sessionId, {}, { url: stack.urls.hostedWebhook, duplicate: 1 });
@@ -67,8 +74,14 @@ it("runs one preorder: create, pay, refund; the document and the Klaviyo sink ag
   expect(ledger.data()).toMatchObject({ type: "charge.refunded", outcome: "applied", preorderId });
 
   // the relay hands each status change to onPreorderWritten, which posts to the sink
-  await until(async () => (await db().collection("klaviyo_deliveries").doc(`${preorderId}_succeeded`).get()).get("state") === "sent", "the Success delivery");
+  await until(
+    async () => (await db().collection("klaviyo_deliveries").doc(`${preorderId}_succeeded`).get()).get("state") === "sent",
+    "the Success delivery",
+  );
   await stack.relay!.settled();
-  const names = stack.klaviyo.events().filter((e: any) => e.body.data.attributes.properties.preorder_id === preorderId).map((e: any) => e.body.data.attributes.metric.data.attributes.name);
+  const names = stack.klaviyo
+    .events()
+    .filter((e: any) => e.body.data.attributes.properties.preorder_id === preorderId)
+    .map((e: any) => e.body.data.attributes.metric.data.attributes.name);
   expect(names).toEqual(["Rolitt Preorder Started", "Rolitt Preorder Success"]);
 });

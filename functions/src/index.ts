@@ -31,7 +31,14 @@ export const stripeWebhook = onRequest(
 export const onPreorderWritten = (
   serving("onPreorderWritten")
     ? (require("firebase-functions/v2/firestore") as typeof import("firebase-functions/v2/firestore")).onDocumentWritten(
-        { document: "preorders/{preorderId}", secrets: [KLAVIYO_PRIVATE_KEY], retry: true, memory: "256MiB", concurrency: 4, maxInstances: 10 },
+        {
+          document: "preorders/{preorderId}",
+          secrets: [KLAVIYO_PRIVATE_KEY],
+          retry: true,
+          memory: "256MiB",
+          concurrency: 4,
+          maxInstances: 10,
+        },
         (event) => (require("./klaviyo/handler") as typeof import("./klaviyo/handler")).onPreorderWritten(event),
       )
     : undefined

@@ -46,7 +46,13 @@ describe("createCheckoutSession", () => {
     expect(reqs[1]!.idempotencyKey).toMatch(/^rolitt-customer-[0-9a-f]{64}$/);
     const customerId = stripe.server.state.listCustomers({ email: lower }).data[0].id;
 
-    const metadata = { preorder_id: result.preorderId, preorder_number: result.preorderNumber, color: "black", email: lower, locale: "zh-CN" };
+    const metadata = {
+      preorder_id: result.preorderId,
+      preorder_number: result.preorderNumber,
+      color: "black",
+      email: lower,
+      locale: "zh-CN",
+    };
     expect(reqs[2]!.idempotencyKey).toBe(`rolitt-checkout-${result.preorderId}`);
     expect(reqs[2]!.params).toEqual({
       mode: "payment",

@@ -92,7 +92,12 @@ describe("Events API bodies", () => {
               attributes: {
                 email: "user@example.com",
                 locale: "zh-HK",
-                properties: { yoyo_color: "khaki", preorder_status: "succeeded", preorder_number: "ROL-1721463810", stripe_order_id: "cs_test_abc123" },
+                properties: {
+                  yoyo_color: "khaki",
+                  preorder_status: "succeeded",
+                  preorder_number: "ROL-1721463810",
+                  stripe_order_id: "cs_test_abc123",
+                },
               },
             },
           },
@@ -113,7 +118,9 @@ describe("Events API bodies", () => {
   });
 
   it("Klaviyo's official schema refuses a body without properties, which the seed schema allows", () => {
-    const body = toEventsApiBody(seedEventFor(SEED_PREORDER, "created", AT), "created", null, AT) as { data: { attributes: Record<string, unknown> } };
+    const body = toEventsApiBody(seedEventFor(SEED_PREORDER, "created", AT), "created", null, AT) as {
+      data: { attributes: Record<string, unknown> };
+    };
     delete body.data.attributes.properties;
     expect(bodyProblems(body).map((p) => p.schema)).toEqual(["Klaviyo create_event 2026-07-15"]);
   });

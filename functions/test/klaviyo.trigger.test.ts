@@ -59,7 +59,13 @@ async function transition(before: Record<string, any> | null, after: Record<stri
   const afterSnap = await ref.get();
   const change = t.makeChange(beforeSnap, afterSnap);
   const results = [];
-  for (let i = 0; i < times; i++) results.push(await wrapped({ data: change, params: { preorderId: after.preorderId } } as never).then(() => "ok", (e: Error) => e));
+  for (let i = 0; i < times; i++)
+    results.push(
+      await wrapped({ data: change, params: { preorderId: after.preorderId } } as never).then(
+        () => "ok",
+        (e: Error) => e,
+      ),
+    );
   return results;
 }
 
@@ -75,18 +81,45 @@ describe("onPreorderWritten", () => {
     expect(validateKlaviyoCreateEvent(body)).toBe(true);
     expect(events[0].revision).toBe("2026-07-15");
     expect(body.data.attributes).toEqual({
-      properties: { color: "white", preorder_id: p.preorderId, preorder_number: "ROL-12345678", locale: "zh-HK", source: "Stripe Checkout" },
+      properties: {
+        color: "white",
+        preorder_id: p.preorderId,
+        preorder_number: "ROL-12345678",
+        locale: "zh-HK",
+        source: "Stripe Checkout",
+      },
       time: p.updatedAt.toDate().toISOString(),
       unique_id: `${p.preorderId}:created`,
       metric: { data: { type: "metric", attributes: { name: "Rolitt Preorder Started" } } },
-      profile: { data: { type: "profile", attributes: { email: "ada@example.com", locale: "zh-HK", properties: { yoyo_color: "white", preorder_status: "created", preorder_number: "ROL-12345678", stripe_order_id: "cs_test_1" } } } },
+      profile: {
+        data: {
+          type: "profile",
+          attributes: {
+            email: "ada@example.com",
+            locale: "zh-HK",
+            properties: { yoyo_color: "white", preorder_status: "created", preorder_number: "ROL-12345678", stripe_order_id: "cs_test_1" },
+          },
+        },
+      },
     });
-    expect(await delivery(p.preorderId, "created")).toMatchObject({ state: "sent", attempts: 1, lastError: null, event: "Rolitt Preorder Started" });
+    expect(await delivery(p.preorderId, "created")).toMatchObject({
+      state: "sent",
+      attempts: 1,
+      lastError: null,
+      event: "Rolitt Preorder Started",
+    });
   });
 
   it("created → succeeded → one Rolitt Preorder Success with the amount in major units", async () => {
     const before = preorder();
-    const after = { ...before, status: "succeeded", amount: 128000, currency: "hkd", stripe: { ...before.stripe, paymentIntentId: "pi_1" }, updatedAt: now() };
+    const after = {
+      ...before,
+      status: "succeeded",
+      amount: 128000,
+      currency: "hkd",
+      stripe: { ...before.stripe, paymentIntentId: "pi_1" },
+      updatedAt: now(),
+    };
     await transition(before, after);
     const [event] = k.sink.events();
     expect(k.sink.events()).toHaveLength(1);
@@ -102,9 +135,9 @@ describe("onPreorderWritten", () => {
   it("created → failed → one Rolitt Preorder Failed with the reason", async () => {
     const before = preorder();
     await transition(before, { ...before, status: "failed", errorReason: "Your card was declined.", updatedAt: now() });
-    expect(k.sink.events().map((e: any) => [e.body.data.attributes.metric.data.attributes.name, e.body.data.attributes.properties.error_reason])).toEqual([
-      ["Rolitt Preorder Failed", "Your card was declined."],
-    ]);
+    expect(
+      k.sink.events().map((e: any) => [e.body.data.attributes.metric.data.attributes.name, e.body.data.attributes.properties.error_reason]),
+    ).toEqual([["Rolitt Preorder Failed", "Your card was declined."]]);
   });
 
   it("writes that do not change the status send nothing and record nothing", async () => {
@@ -128,7 +161,10 @@ describe("onPreorderWritten", () => {
     expect(k.sink.received).toHaveLength(0);
     const record = await delivery(p.preorderId, "created");
     expect(record).toMatchObject({ state: "invalid", lastError: "schema validation failed" });
-    expect(record!.errors[0]).toMatchObject({ schema: "Rolitt Preorder Started", errors: [{ instancePath: "/customer_properties/$email", keyword: "format" }] });
+    expect(record!.errors[0]).toMatchObject({
+      schema: "Rolitt Preorder Started",
+      errors: [{ instancePath: "/customer_properties/$email", keyword: "format" }],
+    });
   });
 
   it("the same trigger event delivered three times → one event at the sink", async () => {
@@ -156,12 +192,19 @@ describe("onPreorderWritten", () => {
     const [first] = await transition(null, p);
     expect(first).toBeInstanceOf(Error);
     expect(k.sink.received.map((r: any) => r.status)).toEqual([503, 503, 503]);
-    expect(await delivery(p.preorderId, "created")).toMatchObject({ state: "retrying", attempts: 3, lastError: expect.stringContaining("503") });
+    expect(await delivery(p.preorderId, "created")).toMatchObject({
+      state: "retrying",
+      attempts: 3,
+      lastError: expect.stringContaining("503"),
+    });
 
     // the platform's retry delivers the same trigger event again
     const ref = db().collection("preorders").doc(p.preorderId);
     const snap = await ref.get();
-    await wrapped({ data: t.makeChange(t.firestore.makeDocumentSnapshot({}, `preorders/${p.preorderId}`), snap), params: { preorderId: p.preorderId } } as never);
+    await wrapped({
+      data: t.makeChange(t.firestore.makeDocumentSnapshot({}, `preorders/${p.preorderId}`), snap),
+      params: { preorderId: p.preorderId },
+    } as never);
     expect(k.sink.events()).toHaveLength(1);
     expect(await delivery(p.preorderId, "created")).toMatchObject({ state: "sent", attempts: 4 });
   });
@@ -171,7 +214,11 @@ describe("onPreorderWritten", () => {
     const p = preorder();
     expect(await transition(null, p)).toEqual(["ok"]);
     expect(k.sink.received).toHaveLength(1);
-    expect(await delivery(p.preorderId, "created")).toMatchObject({ state: "failed", attempts: 1, lastError: expect.stringContaining("400") });
+    expect(await delivery(p.preorderId, "created")).toMatchObject({
+      state: "failed",
+      attempts: 1,
+      lastError: expect.stringContaining("400"),
+    });
   });
 
   it("no Klaviyo key → a record that says so, nothing sent", async () => {
@@ -181,7 +228,10 @@ describe("onPreorderWritten", () => {
       const p = preorder();
       await transition(null, p);
       expect(k.sink.received).toHaveLength(0);
-      expect(await delivery(p.preorderId, "created")).toMatchObject({ state: "failed", lastError: "KLAVIYO_PRIVATE_KEY is not configured" });
+      expect(await delivery(p.preorderId, "created")).toMatchObject({
+        state: "failed",
+        lastError: "KLAVIYO_PRIVATE_KEY is not configured",
+      });
     } finally {
       process.env.KLAVIYO_PRIVATE_KEY = key;
     }

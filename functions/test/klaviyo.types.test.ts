@@ -34,6 +34,11 @@ it.each([
   expect(schema.properties.event.const).toBe(name);
   const props = schema.properties.properties;
   expect(Object.keys(keys).sort()).toEqual(Object.keys(props.properties).sort());
-  expect(Object.entries(keys).filter(([, req]) => req).map(([k]) => k).sort()).toEqual([...props.required].sort());
+  expect(
+    Object.entries(keys)
+      .filter(([, req]) => req)
+      .map(([k]) => k)
+      .sort(),
+  ).toEqual([...props.required].sort());
   expect(schema.required).toEqual(["event", "customer_properties", "properties"]);
 });

@@ -32,7 +32,11 @@ suite("concurrent webhook deliveries (real Firestore emulator)", () => {
   });
 
   const preorder = async () =>
-    createCheckoutSession.run({ data: { email: `conc.${Math.random().toString(36).slice(2)}@example.com`, color: "khaki" }, rawRequest: {} as never, acceptsStreaming: false } as never);
+    createCheckoutSession.run({
+      data: { email: `conc.${Math.random().toString(36).slice(2)}@example.com`, color: "khaki" },
+      rawRequest: {} as never,
+      acceptsStreaming: false,
+    } as never);
 
   it("the same event delivered 10 times at once is applied once", async () => {
     const { preorderId, sessionId } = await preorder();
@@ -54,7 +58,9 @@ suite("concurrent webhook deliveries (real Firestore emulator)", () => {
     expect(answers.every((a) => a.status === 200)).toBe(true);
     const doc = (await db().collection("preorders").doc(preorderId).get()).data()!;
     expect(doc).toMatchObject({ status: "refunded", errorReason: null, amountRefunded: 9900, customer: { name: "Ada Shopper" } });
-    const ledger = await Promise.all(events.map(async (e: { id: string }) => (await db().collection("stripe_events").doc(e.id).get()).exists));
+    const ledger = await Promise.all(
+      events.map(async (e: { id: string }) => (await db().collection("stripe_events").doc(e.id).get()).exists),
+    );
     expect(ledger.every(Boolean)).toBe(true);
   });
 });

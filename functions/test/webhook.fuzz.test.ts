@@ -34,7 +34,21 @@ function generate(n: number, seed = 20261122): Req[] {
   const hex = (len: number) => Array.from({ length: len }, () => "0123456789abcdef"[Math.floor(rnd() * 16)]).join("");
   const now = Math.floor(Date.now() / 1000);
   const goodEvent = () =>
-    JSON.stringify({ id: `evt_fz${hex(10)}`, object: "event", type: pick(["checkout.session.completed", "charge.refunded", "payment_intent.succeeded"]), created: now, data: { object: { id: `cs_${hex(8)}`, object: "checkout.session", mode: "payment", payment_status: "paid", metadata: { preorder_id: hex(20) } } } });
+    JSON.stringify({
+      id: `evt_fz${hex(10)}`,
+      object: "event",
+      type: pick(["checkout.session.completed", "charge.refunded", "payment_intent.succeeded"]),
+      created: now,
+      data: {
+        object: {
+          id: `cs_${hex(8)}`,
+          object: "checkout.session",
+          mode: "payment",
+          payment_status: "paid",
+          metadata: { preorder_id: hex(20) },
+        },
+      },
+    });
   const kinds: Array<() => Req> = [
     () => ({ kind: "unsigned event", method: "POST", body: goodEvent(), headers: {} }),
     () => {
@@ -43,25 +57,47 @@ function generate(n: number, seed = 20261122): Req[] {
     },
     () => {
       const body = goodEvent();
-      return { kind: "wrong secret", method: "POST", body, headers: { "stripe-signature": signature(body, { secret: `whsec_${hex(12)}` }) } };
+      return {
+        kind: "wrong secret",
+        method: "POST",
+        body,
+        headers: { "stripe-signature": signature(body, { secret: `whsec_${hex(12)}` }) },
+      };
     },
     () => {
       const body = goodEvent();
       const sig = signature(body);
       const i = Math.floor(rnd() * body.length);
       const tampered = body.slice(0, i) + String.fromCharCode(33 + Math.floor(rnd() * 90)) + body.slice(i + 1);
-      return { kind: "tampered body", method: "POST", body: tampered === body ? `${body} ` : tampered, headers: { "stripe-signature": sig } };
+      return {
+        kind: "tampered body",
+        method: "POST",
+        body: tampered === body ? `${body} ` : tampered,
+        headers: { "stripe-signature": sig },
+      };
     },
     () => {
       const body = goodEvent();
-      return { kind: "expired timestamp", method: "POST", body, headers: { "stripe-signature": signature(body, { timestamp: now - 301 - Math.floor(rnd() * 1e6) }) } };
+      return {
+        kind: "expired timestamp",
+        method: "POST",
+        body,
+        headers: { "stripe-signature": signature(body, { timestamp: now - 301 - Math.floor(rnd() * 1e6) }) },
+      };
     },
     () => {
       const body = goodEvent();
-      return { kind: "header garbage", method: "POST", body, headers: { "stripe-signature": pick(["", "t=", "v1=", "t=abc,v1=def", `v1=${hex(64)}`, "t=\u00ff,v1=\u00fe", `t=${now}`, hex(100)]) } };
+      return {
+        kind: "header garbage",
+        method: "POST",
+        body,
+        headers: {
+          "stripe-signature": pick(["", "t=", "v1=", "t=abc,v1=def", `v1=${hex(64)}`, "t=\u00ff,v1=\u00fe", `t=${now}`, hex(100)]),
+        },
+      };
     },
     () => {
-      const body = pick(["{", "null", "[]", "\"str\"", "42", "{\"id\":", "<xml/>", "\u0000\u0001", "{}}", "true"]);
+      const body = pick(["{", "null", "[]", '"str"', "42", '{"id":', "<xml/>", "\u0000\u0001", "{}}", "true"]);
       return { kind: "signed bad JSON/non-event", method: "POST", body, headers: { "stripe-signature": signature(body) } };
     },
     () => {
@@ -83,7 +119,12 @@ function generate(n: number, seed = 20261122): Req[] {
       const body = `{"id":"evt_big","pad":"${"x".repeat(520 * 1024 + Math.floor(rnd() * 100_000))}"}`;
       return { kind: "huge body", method: "POST", body, headers: { "stripe-signature": signature(body) } };
     },
-    () => ({ kind: "empty body", method: "POST", body: "", headers: { "stripe-signature": `t=${now},v1=${createHmac("sha256", "x").update("").digest("hex")}` } }),
+    () => ({
+      kind: "empty body",
+      method: "POST",
+      body: "",
+      headers: { "stripe-signature": `t=${now},v1=${createHmac("sha256", "x").update("").digest("hex")}` },
+    }),
   ];
   return Array.from({ length: n }, () => pick(kinds)());
 }

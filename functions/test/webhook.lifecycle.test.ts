@@ -55,7 +55,14 @@ const LIFECYCLES: Record<string, () => Promise<Template>> = {
   "decline twice then expire": async () => {
     const p = await preorder("white");
     const s = stripe.server.state;
-    return { ...p, events: [...s.decline(p.sessionId), ...s.decline(p.sessionId, { message: "Your card has insufficient funds." }), ...s.expire(p.sessionId)] };
+    return {
+      ...p,
+      events: [
+        ...s.decline(p.sessionId),
+        ...s.decline(p.sessionId, { message: "Your card has insufficient funds." }),
+        ...s.expire(p.sessionId),
+      ],
+    };
   },
   "async payment succeeded": async () => {
     const p = await preorder();
@@ -82,7 +89,11 @@ const EXPECTED: Record<string, (doc: Doc) => void> = {
   pay: (d) => {
     expect(d).toMatchObject({ status: "succeeded", errorReason: null, amountRefunded: 0 });
     expect(d.stripe.paymentIntentId).toMatch(/^pi_/);
-    expect(d.customer).toEqual({ name: "Ada Shopper", phone: "+85212345678", shipping: { name: "Ada Shopper", address: expect.objectContaining({ country: "HK", line1: "1 Harbour Road" }) } });
+    expect(d.customer).toEqual({
+      name: "Ada Shopper",
+      phone: "+85212345678",
+      shipping: { name: "Ada Shopper", address: expect.objectContaining({ country: "HK", line1: "1 Harbour Road" }) },
+    });
   },
   "decline then pay": (d) => expect(d).toMatchObject({ status: "succeeded", errorReason: null, color: "black" }),
   "decline twice then expire": (d) => expect(d).toMatchObject({ status: "expired", errorReason: null }),
@@ -90,7 +101,15 @@ const EXPECTED: Record<string, (doc: Doc) => void> = {
   "async payment failed": (d) => expect(d).toMatchObject({ status: "failed", errorReason: "The delayed payment failed" }),
   "pay then refund": (d) => expect(d).toMatchObject({ status: "refunded", amountRefunded: 9900, amount: 9900 }),
   "Dashboard-made session": (d) => {
-    expect(d).toMatchObject({ status: "succeeded", origin: "stripe", email: "walk.in@example.com", color: "unspecified", amount: 12800, currency: "hkd", locale: "en" });
+    expect(d).toMatchObject({
+      status: "succeeded",
+      origin: "stripe",
+      email: "walk.in@example.com",
+      color: "unspecified",
+      amount: 12800,
+      currency: "hkd",
+      locale: "en",
+    });
     expect(d.preorderNumber).toBe("ROL-derived");
   },
 };
@@ -184,7 +203,11 @@ function simulate(initial: Doc | null, preorderId: string, events: Stripe.Event[
       continue;
     }
     const c = m.change;
-    const target = c.preorderId ?? (c.foreign ? preorderId : c.paymentIntentId && (pis.get(c.paymentIntentId) ?? (c.eventType === "charge.refunded" ? preorderId : null)));
+    const target =
+      c.preorderId ??
+      (c.foreign
+        ? preorderId
+        : c.paymentIntentId && (pis.get(c.paymentIntentId) ?? (c.eventType === "charge.refunded" ? preorderId : null)));
     if (target !== preorderId) {
       ledger.set(event.id, "ignored");
       continue;
@@ -225,7 +248,11 @@ describe.each(Object.keys(LIFECYCLES))("lifecycle: %s", (name) => {
   it(`through the pure core, in ${PURE_RANDOM_ORDERS} random orders with repeats, reaches the same document and ledger`, () => {
     const { createdAt: _c, updatedAt: _u, ...initial } = template.initial ?? {};
     const expected = simulate(template.initial ? initial : null, template.preorderId, template.events);
-    expect(expected.doc).toMatchObject({ status: reference.doc!.status, errorReason: reference.doc!.errorReason, customer: reference.doc!.customer });
+    expect(expected.doc).toMatchObject({
+      status: reference.doc!.status,
+      errorReason: reference.doc!.errorReason,
+      customer: reference.doc!.customer,
+    });
     for (let i = 0; i < PURE_RANDOM_ORDERS; i++) {
       const order = shuffled(template.events.flatMap((e) => Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => e)));
       expect(simulate(template.initial ? initial : null, template.preorderId, order)).toEqual(expected);
@@ -238,9 +265,13 @@ describe.each(Object.keys(LIFECYCLES))("lifecycle: %s", (name) => {
     for (let i = 0; i < labels.length; i += PARALLEL_RUNS) {
       results.push(
         ...(await Promise.all(
-          labels.slice(i, i + PARALLEL_RUNS).map((label) =>
-            run(template, label, (events) => shuffled(events.flatMap((e) => Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => e)))),
-          ),
+          labels
+            .slice(i, i + PARALLEL_RUNS)
+            .map((label) =>
+              run(template, label, (events) =>
+                shuffled(events.flatMap((e) => Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => e))),
+              ),
+            ),
         )),
       );
     }

@@ -10,7 +10,13 @@ afterAll(() => hook.close());
 
 const COLLECTIONS = ["preorders", "stripe_events", "preorder_numbers"];
 const event = (id = `evt_sig${Date.now()}${Math.random().toString(36).slice(2, 8)}`) =>
-  JSON.stringify({ id, object: "event", type: "customer.created", created: Math.floor(Date.now() / 1000), data: { object: { id: "cus_1", object: "customer" } } });
+  JSON.stringify({
+    id,
+    object: "event",
+    type: "customer.created",
+    created: Math.floor(Date.now() / 1000),
+    data: { object: { id: "cus_1", object: "customer" } },
+  });
 const now = () => Math.floor(Date.now() / 1000);
 
 describe("stripeWebhook signature checks", () => {
@@ -85,7 +91,13 @@ describe("stripeWebhook signature checks", () => {
   });
 
   it("refuses a signed body that is not a usable event with 400", async () => {
-    for (const payload of ["not json", "[]", "{}", JSON.stringify({ id: "evt_x", type: "a" }), JSON.stringify({ id: 1, type: "x", created: 1, data: { object: {} } })]) {
+    for (const payload of [
+      "not json",
+      "[]",
+      "{}",
+      JSON.stringify({ id: "evt_x", type: "a" }),
+      JSON.stringify({ id: 1, type: "x", created: 1, data: { object: {} } }),
+    ]) {
       const res = await hook.post(payload, { "stripe-signature": signature(payload) });
       expect([payload, res.status]).toEqual([payload, 400]);
     }

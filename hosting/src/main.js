@@ -13,7 +13,13 @@ const swatches = document.getElementById("swatches");
 OFFER.colors.split(",").forEach((id, i) => {
   const label = document.createElement("label");
   label.className = "swatch";
-  const input = Object.assign(document.createElement("input"), { type: "radio", name: "color", value: id, required: true, checked: i === 0 });
+  const input = Object.assign(document.createElement("input"), {
+    type: "radio",
+    name: "color",
+    value: id,
+    required: true,
+    checked: i === 0,
+  });
   const dot = Object.assign(document.createElement("span"), { className: "dot" });
   dot.style.setProperty("--c", COLORS[id] ?? "#999");
   const name = Object.assign(document.createElement("span"), { textContent: t.colours[id] ?? id });
@@ -22,10 +28,17 @@ OFFER.colors.split(",").forEach((id, i) => {
 });
 
 const digits = ["jpy", "krw"].includes(OFFER.currency) ? 0 : 2;
-document.getElementById("price").textContent = new Intl.NumberFormat(locale, { style: "currency", currency: OFFER.currency.toUpperCase() }).format(OFFER.amount / 10 ** digits);
+document.getElementById("price").textContent = new Intl.NumberFormat(locale, {
+  style: "currency",
+  currency: OFFER.currency.toUpperCase(),
+}).format(OFFER.amount / 10 ** digits);
 
 // Same-origin through the Hosting rewrite: the Functions emulator locally, Cloud Functions in production.
-const app = initializeApp({ projectId: document.querySelector('meta[name="firebase-project"]').content, apiKey: "unused-by-callables", appId: "rolitt-web" });
+const app = initializeApp({
+  projectId: document.querySelector('meta[name="firebase-project"]').content,
+  apiKey: "unused-by-callables",
+  appId: "rolitt-web",
+});
 const createCheckoutSession = httpsCallableFromURL(getFunctions(app), `${location.origin}/api/create-checkout-session`);
 
 const form = document.getElementById("preorder");

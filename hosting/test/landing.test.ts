@@ -33,7 +33,15 @@ describeBrowser("landing page", () => {
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   }, 180_000);
   afterAll(async () => {
@@ -76,7 +84,12 @@ describeBrowser("landing page", () => {
     await page.waitForURL(`${stack.urls.stripe}/c/pay/**`, { timeout: 20_000 });
     await page.screenshot({ path: join(SHOTS, "checkout-local-stripe.png") });
     const sessionId = page.url().split("/").pop()!;
-    expect(await preorderOfSession(sessionId)).toMatchObject({ color: "black", email: "shopper@example.com", locale: "en", status: "created" });
+    expect(await preorderOfSession(sessionId)).toMatchObject({
+      color: "black",
+      email: "shopper@example.com",
+      locale: "en",
+      status: "created",
+    });
 
     // pay on the local checkout page → Stripe's redirect to our success page
     await page.locator("#pay").click();
@@ -110,7 +123,10 @@ describeBrowser("landing page", () => {
     const button = page.getByRole("button", { name: "Preorder now" });
     await button.click();
     await page.waitForFunction(() => (document.querySelector("#submit") as HTMLButtonElement).disabled);
-    await page.locator("#submit").click({ force: true }).catch(() => undefined);
+    await page
+      .locator("#submit")
+      .click({ force: true })
+      .catch(() => undefined);
     await page.waitForURL(`${stack.urls.stripe}/c/pay/**`, { timeout: 20_000 });
     expect(stack.stripe.state.sessions.size).toBe(sessions + 1);
     await page.context().close();
@@ -136,7 +152,11 @@ describeBrowser("landing page", () => {
     await textOf(page, "#submit", "立即预购");
     await page.getByRole("link", { name: "English" }).click();
     await textOf(page, "#submit", "Preorder now");
-    for (const [path, name] of [["/success?session_id=cs_test_abcdefghijklmnop", "success-375"], ["/cancel?lang=zh-HK", "cancel-375-zh-HK"], ["/cancel", "cancel-desktop"]] as const) {
+    for (const [path, name] of [
+      ["/success?session_id=cs_test_abcdefghijklmnop", "success-375"],
+      ["/cancel?lang=zh-HK", "cancel-375-zh-HK"],
+      ["/cancel", "cancel-desktop"],
+    ] as const) {
       await page.setViewportSize({ width: name.endsWith("desktop") ? 1280 : 375, height: 800 });
       await page.goto(`${stack.urls.site}${path}`, { waitUntil: "networkidle" });
       expect((await page.locator("h1").textContent())?.trim()).toBeTruthy();

@@ -24,10 +24,7 @@ export async function findOrCreateCustomer(stripe: Stripe, email: string): Promi
   const existing = await stripe.customers.list({ email, limit: 1 });
   const customer =
     existing.data[0] ??
-    (await stripe.customers.create(
-      { email, metadata: { source: "rolitt-preorder" } },
-      { idempotencyKey: `rolitt-customer-${key}` },
-    ));
+    (await stripe.customers.create({ email, metadata: { source: "rolitt-preorder" } }, { idempotencyKey: `rolitt-customer-${key}` }));
   try {
     await ref.create({ customerId: customer.id, createdAt: now() });
     return customer.id;

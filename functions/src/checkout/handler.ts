@@ -65,10 +65,9 @@ export async function createCheckoutSession(request: CallableRequest<unknown>): 
   const log = { preorderId, preorderNumber, email: maskEmail(input.email), color: input.color };
   try {
     const customerId = await findOrCreateCustomer(stripe, input.email);
-    const session = await stripe.checkout.sessions.create(
-      sessionParams({ input, preorderId, preorderNumber, customerId, offer }),
-      { idempotencyKey: checkoutIdempotencyKey(preorderId) },
-    );
+    const session = await stripe.checkout.sessions.create(sessionParams({ input, preorderId, preorderNumber, customerId, offer }), {
+      idempotencyKey: checkoutIdempotencyKey(preorderId),
+    });
     const at = now();
     const preorder: Preorder = {
       preorderId,
@@ -94,7 +93,11 @@ export async function createCheckoutSession(request: CallableRequest<unknown>): 
     return { preorderId, preorderNumber, sessionId: session.id, url: session.url ?? "" };
   } catch (err) {
     // Leave nothing behind: the number goes back, and no preorder document was written.
-    await db().collection(COLLECTIONS.preorderNumbers).doc(preorderNumber).delete().catch(() => undefined);
+    await db()
+      .collection(COLLECTIONS.preorderNumbers)
+      .doc(preorderNumber)
+      .delete()
+      .catch(() => undefined);
     const failure = stripeFailure(err);
     if (failure) {
       logger.warn("stripe refused or failed the checkout", { ...log, stripeError: failure.detail });

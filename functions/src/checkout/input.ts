@@ -46,8 +46,7 @@ function describe(error: ErrorObject): InputError {
 
 /** Trim/lower-case where a shopper's typing should not matter, then validate. Throws InputError. */
 export function parseCheckoutInput(data: unknown, colors: readonly string[]): CheckoutInput {
-  const candidate =
-    data !== null && typeof data === "object" && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : data;
+  const candidate = data !== null && typeof data === "object" && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : data;
   if (candidate && typeof candidate === "object" && !Array.isArray(candidate)) {
     const c = candidate as Record<string, unknown>;
     if (typeof c.email === "string" && c.email.length <= 1024) c.email = normalizeEmail(c.email);

@@ -43,7 +43,12 @@ async function errorDetail(res: Response): Promise<string> {
   return `${res.status} ${text.slice(0, 200)}`;
 }
 
-export async function sendEvent(body: unknown, apiUrl: string, privateKey: string, policy: RetryPolicy = DEFAULT_POLICY): Promise<SendResult> {
+export async function sendEvent(
+  body: unknown,
+  apiUrl: string,
+  privateKey: string,
+  policy: RetryPolicy = DEFAULT_POLICY,
+): Promise<SendResult> {
   let last: Extract<SendResult, { ok: false }> = { ok: false, retryable: true, attempts: 0, status: null, error: "not attempted" };
   for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
     let wait = backoffMs(attempt, policy);
@@ -68,7 +73,13 @@ export async function sendEvent(body: unknown, apiUrl: string, privateKey: strin
       if (res.status === 429) wait = Math.min(policy.maxDelayMs, retryAfterMs(res.headers.get("retry-after")) ?? wait);
       last = { ok: false, retryable: true, attempts: attempt, status: res.status, error };
     } catch (err) {
-      last = { ok: false, retryable: true, attempts: attempt, status: null, error: `network: ${String((err as Error).message ?? err)}`.slice(0, 300) };
+      last = {
+        ok: false,
+        retryable: true,
+        attempts: attempt,
+        status: null,
+        error: `network: ${String((err as Error).message ?? err)}`.slice(0, 300),
+      };
     }
     if (attempt < policy.maxAttempts) await sleep(wait);
   }

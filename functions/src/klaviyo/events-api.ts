@@ -12,7 +12,10 @@ export const uniqueId = (preorderId: string, status: NotifiedStatus): string => 
 
 export function toEventsApiBody(seed: RolittKlaviyoEvent, status: NotifiedStatus, stripeOrderId: string | null, time: Date): EventsApiBody {
   const props = seed.properties;
-  const money = seed.event === "Rolitt Preorder Success" ? { value: seed.properties.amount, value_currency: seed.properties.currency.toUpperCase() } : {};
+  const money =
+    seed.event === "Rolitt Preorder Success"
+      ? { value: seed.properties.amount, value_currency: seed.properties.currency.toUpperCase() }
+      : {};
   return {
     data: {
       type: "event",

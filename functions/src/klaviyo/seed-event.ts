@@ -13,7 +13,10 @@ export const EVENT_NAMES = {
 export type NotifiedStatus = keyof typeof EVENT_NAMES;
 export const isNotified = (s: PreorderStatus): s is NotifiedStatus => s in EVENT_NAMES;
 
-export type PreorderView = Pick<Preorder, "preorderId" | "preorderNumber" | "email" | "color" | "locale" | "amount" | "currency" | "stripe" | "errorReason">;
+export type PreorderView = Pick<
+  Preorder,
+  "preorderId" | "preorderNumber" | "email" | "color" | "locale" | "amount" | "currency" | "stripe" | "errorReason"
+>;
 
 export function seedEventFor(p: PreorderView, status: NotifiedStatus, time: Date): RolittKlaviyoEvent {
   const common = { color: p.color, preorder_id: p.preorderId, preorder_number: p.preorderNumber, locale: p.locale };

@@ -16,16 +16,24 @@ export interface SchemaProblem {
 
 function check(name: string, validate: ValidateFunction, data: unknown): SchemaProblem[] {
   if (validate(data)) return [];
-  return [{ schema: name, errors: (validate.errors ?? []).map(({ instancePath, keyword, message }) => ({ instancePath, keyword, message })) }];
+  return [
+    { schema: name, errors: (validate.errors ?? []).map(({ instancePath, keyword, message }) => ({ instancePath, keyword, message })) },
+  ];
 }
 
 /** The seed event against its own schema and the seed's base KlaviyoEventPayload. */
 export function seedEventProblems(event: RolittKlaviyoEvent): SchemaProblem[] {
   const own = BY_EVENT[event.event];
-  return [...(own ? check(event.event, own, event) : [{ schema: "event name", errors: [] }]), ...check("KlaviyoEventPayload", v.validateTrackPayload, event)];
+  return [
+    ...(own ? check(event.event, own, event) : [{ schema: "event name", errors: [] }]),
+    ...check("KlaviyoEventPayload", v.validateTrackPayload, event),
+  ];
 }
 
 /** The Events API body against the seed's KlaviyoNewAPIPayload and Klaviyo's official request schema. */
 export function bodyProblems(body: unknown): SchemaProblem[] {
-  return [...check("KlaviyoNewAPIPayload", v.validateEventsApiPayload, body), ...check("Klaviyo create_event 2026-07-15", v.validateKlaviyoCreateEvent, body)];
+  return [
+    ...check("KlaviyoNewAPIPayload", v.validateEventsApiPayload, body),
+    ...check("Klaviyo create_event 2026-07-15", v.validateKlaviyoCreateEvent, body),
+  ];
 }

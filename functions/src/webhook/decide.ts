@@ -49,7 +49,11 @@ export function decide(stored: Stored | null, change: PreorderChange): Decision 
           status: "succeeded",
           amount: f.amount,
           currency: f.currency,
-          stripe: { customerId: change.facts.customerId ?? null, sessionId: f.sessionId, paymentIntentId: change.facts.paymentIntentId ?? null },
+          stripe: {
+            customerId: change.facts.customerId ?? null,
+            sessionId: f.sessionId,
+            paymentIntentId: change.facts.paymentIntentId ?? null,
+          },
           customer: change.facts.customer ?? null,
           errorReason: null,
           amountRefunded: 0,

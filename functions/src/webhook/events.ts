@@ -95,7 +95,16 @@ function foreignSession(session: Stripe.Checkout.Session): ForeignSession | null
 function fromSession(event: Stripe.Event, session: Stripe.Checkout.Session): Mapping {
   if (session.mode !== "payment") return { kind: "ignored", reason: `session mode ${session.mode}` };
   const preorderId = str(session.metadata?.preorder_id) ?? str(session.client_reference_id);
-  const base = { eventId: event.id, eventType: event.type, created: event.created, preorderId, paymentIntentId: id(session.payment_intent) ?? null, facts: sessionFacts(session), errorReason: null, foreign: null };
+  const base = {
+    eventId: event.id,
+    eventType: event.type,
+    created: event.created,
+    preorderId,
+    paymentIntentId: id(session.payment_intent) ?? null,
+    facts: sessionFacts(session),
+    errorReason: null,
+    foreign: null,
+  };
   const paid = session.payment_status === "paid" || session.payment_status === "no_payment_required";
   switch (event.type) {
     case "checkout.session.completed":
@@ -119,7 +128,15 @@ function fromPaymentIntent(event: Stripe.Event, pi: Stripe.PaymentIntent): Mappi
   const facts: Facts = { paymentIntentId: pi.id };
   const customer = id(pi.customer);
   if (customer) facts.customerId = customer;
-  const base = { eventId: event.id, eventType: event.type, created: event.created, preorderId: str(pi.metadata?.preorder_id), paymentIntentId: pi.id, facts, foreign: null };
+  const base = {
+    eventId: event.id,
+    eventType: event.type,
+    created: event.created,
+    preorderId: str(pi.metadata?.preorder_id),
+    paymentIntentId: pi.id,
+    facts,
+    foreign: null,
+  };
   if (event.type === "payment_intent.succeeded") return { kind: "change", change: { ...base, status: "succeeded", errorReason: null } };
   const error = pi.last_payment_error;
   const reason = str(error?.message) ?? str(error?.decline_code) ?? str(error?.code) ?? "Payment failed";
@@ -133,7 +150,17 @@ function fromCharge(event: Stripe.Event, charge: Stripe.Charge): Mapping {
   if (pi) facts.paymentIntentId = pi;
   return {
     kind: "change",
-    change: { eventId: event.id, eventType: event.type, created: event.created, preorderId: str(charge.metadata?.preorder_id), paymentIntentId: pi, status: full ? "refunded" : "succeeded", facts, errorReason: null, foreign: null },
+    change: {
+      eventId: event.id,
+      eventType: event.type,
+      created: event.created,
+      preorderId: str(charge.metadata?.preorder_id),
+      paymentIntentId: pi,
+      status: full ? "refunded" : "succeeded",
+      facts,
+      errorReason: null,
+      foreign: null,
+    },
   };
 }
 
@@ -144,10 +171,14 @@ export function toPreorderChange(event: Stripe.Event): Mapping {
     case "checkout.session.async_payment_succeeded":
     case "checkout.session.async_payment_failed":
     case "checkout.session.expired":
-      return object.object === "checkout.session" ? fromSession(event, object as Stripe.Checkout.Session) : { kind: "ignored", reason: "not a session" };
+      return object.object === "checkout.session"
+        ? fromSession(event, object as Stripe.Checkout.Session)
+        : { kind: "ignored", reason: "not a session" };
     case "payment_intent.succeeded":
     case "payment_intent.payment_failed":
-      return object.object === "payment_intent" ? fromPaymentIntent(event, object as Stripe.PaymentIntent) : { kind: "ignored", reason: "not a payment intent" };
+      return object.object === "payment_intent"
+        ? fromPaymentIntent(event, object as Stripe.PaymentIntent)
+        : { kind: "ignored", reason: "not a payment intent" };
     case "charge.refunded":
       return object.object === "charge" ? fromCharge(event, object as Stripe.Charge) : { kind: "ignored", reason: "not a charge" };
     default:

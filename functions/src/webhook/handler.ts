@@ -52,7 +52,13 @@ export async function stripeWebhook(req: Request, res: Response): Promise<void> 
 
   try {
     const result = await applyEvent(event);
-    logger.info("stripe event", { eventId: event.id, type: event.type, preorderId: result.preorderId, outcome: result.outcome, reason: result.reason });
+    logger.info("stripe event", {
+      eventId: event.id,
+      type: event.type,
+      preorderId: result.preorderId,
+      outcome: result.outcome,
+      reason: result.reason,
+    });
     res.status(200).json({ received: true, outcome: result.outcome });
   } catch (err) {
     logger.error("stripe event failed; Stripe will retry", { eventId: event.id, type: event.type, error: String(err) });

@@ -20,7 +20,8 @@ beforeAll(async () => {
 afterAll(() => env.cleanup());
 
 describe.each(["anonymous", "signed-in"])("a %s client", (who) => {
-  const db = () => (who === "anonymous" ? env.unauthenticatedContext() : env.authenticatedContext("shopper-1", { email: "ada@example.com" })).firestore();
+  const db = () =>
+    (who === "anonymous" ? env.unauthenticatedContext() : env.authenticatedContext("shopper-1", { email: "ada@example.com" })).firestore();
   it.each(COLLECTIONS)("can neither read nor write %s", async (c) => {
     await assertFails(getDoc(doc(db(), c, "existing")));
     await assertFails(getDocs(collection(db(), c)));

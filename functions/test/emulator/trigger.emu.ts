@@ -6,7 +6,9 @@ import { db, now } from "../../src/shared/firestore";
 
 const SINK = process.env.ROLITT_SINK_URL!;
 const sinkEvents = async (id: string) =>
-  ((await (await fetch(`${SINK}/_sink/events`)).json()) as any[]).filter((r) => r.outcome === "accepted" && r.body?.data?.attributes?.properties?.preorder_id === id);
+  ((await (await fetch(`${SINK}/_sink/events`)).json()) as any[]).filter(
+    (r) => r.outcome === "accepted" && r.body?.data?.attributes?.properties?.preorder_id === id,
+  );
 
 async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -20,13 +22,37 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 30_
 it("fires for the creation and the success, one Klaviyo event each", async () => {
   const id = `emu${Date.now()}`;
   const ref = db().collection("preorders").doc(id);
-  const base = { preorderId: id, preorderNumber: "ROL-55555555", email: "emu@example.com", color: "khaki", locale: "en", amount: 9900, currency: "usd", stripe: { customerId: null, sessionId: "cs_test_emu", paymentIntentId: null }, customer: null, errorReason: null, amountRefunded: 0, lastEventCreated: null, lastEventId: null, origin: "callable" };
+  const base = {
+    preorderId: id,
+    preorderNumber: "ROL-55555555",
+    email: "emu@example.com",
+    color: "khaki",
+    locale: "en",
+    amount: 9900,
+    currency: "usd",
+    stripe: { customerId: null, sessionId: "cs_test_emu", paymentIntentId: null },
+    customer: null,
+    errorReason: null,
+    amountRefunded: 0,
+    lastEventCreated: null,
+    lastEventId: null,
+    origin: "callable",
+  };
   await ref.set({ ...base, status: "created", createdAt: now(), updatedAt: now() });
-  await until(() => sinkEvents(id), (e) => e.length >= 1);
+  await until(
+    () => sinkEvents(id),
+    (e) => e.length >= 1,
+  );
   await ref.update({ status: "succeeded", "stripe.paymentIntentId": "pi_emu", updatedAt: now() });
   await ref.update({ customer: { name: "Emu", phone: null, shipping: null }, updatedAt: now() }); // no status change
-  const events = await until(() => sinkEvents(id), (e) => e.length >= 2);
+  const events = await until(
+    () => sinkEvents(id),
+    (e) => e.length >= 2,
+  );
   await new Promise((r) => setTimeout(r, 3000)); // room for a wrong extra event to arrive
-  expect((await sinkEvents(id)).map((e) => e.body.data.attributes.metric.data.attributes.name)).toEqual(["Rolitt Preorder Started", "Rolitt Preorder Success"]);
+  expect((await sinkEvents(id)).map((e) => e.body.data.attributes.metric.data.attributes.name)).toEqual([
+    "Rolitt Preorder Started",
+    "Rolitt Preorder Success",
+  ]);
   expect(events).toHaveLength(2);
 }, 90_000);

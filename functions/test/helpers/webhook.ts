@@ -32,7 +32,11 @@ export async function serveWebhook(): Promise<WebhookServer> {
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const post: WebhookServer["post"] = async (body, headers = {}, method = "POST") => {
-    const res = await fetch(url, { method, headers: { "content-type": "application/json", ...headers }, body: method === "GET" || method === "HEAD" ? undefined : body });
+    const res = await fetch(url, {
+      method,
+      headers: { "content-type": "application/json", ...headers },
+      body: method === "GET" || method === "HEAD" ? undefined : body,
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
