@@ -175,9 +175,18 @@ async function startStack(opts = {}) {
     // prompt for a param): refuse rather than run against the wrong Stripe or Klaviyo.
     const localEnv = path.join(ROOT, "functions", ".env.local");
     if (fs.existsSync(localEnv)) {
-      const clash = fs.readFileSync(localEnv, "utf8").split("\n").map((l) => l.split("=")[0].trim()).filter((k) => k in params);
+      const clash = fs
+        .readFileSync(localEnv, "utf8")
+        .split("\n")
+        .map((l) => l.split("=")[0].trim())
+        .filter((k) => k in params);
       if (clash.length) {
-        throw Object.assign(new Error(`functions/.env.local sets ${clash.join(", ")}, which would override the local stack's values: delete it (or move your values to functions/.env)`), { code: "ENV_LOCAL" });
+        throw Object.assign(
+          new Error(
+            `functions/.env.local sets ${clash.join(", ")}, which would override the local stack's values: delete it (or move your values to functions/.env)`,
+          ),
+          { code: "ENV_LOCAL" },
+        );
       }
     }
     const envFile = path.join(ROOT, "functions", `.env.${projectId}`);

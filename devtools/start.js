@@ -82,6 +82,7 @@ async function main() {
 
 main().catch((err) => {
   process.stderr.write(`\nnpm start failed: ${err.message}\n`);
-  if (err.code !== "PORT_TAKEN" && err.code !== "ENV_LOCAL") process.stderr.write(`(details in ${path.relative(process.cwd(), logFile)})\n`);
+  if (err.code !== "PORT_TAKEN" && err.code !== "ENV_LOCAL")
+    process.stderr.write(`(details in ${path.relative(process.cwd(), logFile)})\n`);
   process.exit(1);
 });
