@@ -12,6 +12,7 @@ const os = require("node:os");
 const path = require("node:path");
 
 const ROOT = path.join(__dirname, "..");
+const { newPreorder } = require("../functions/lib/preorder/new-preorder.js");
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 11);
 const LOAD_EVENTS = Number(process.env.BENCH_LOAD_EVENTS ?? 2000);
 const LEVELS = (process.env.BENCH_LEVELS ?? "1,8,32").split(",").map(Number);
@@ -120,21 +121,16 @@ async function paidEvents(stack, db, count) {
         .collection("preorders")
         .doc(preorderId)
         .set({
-          preorderId,
-          preorderNumber: metadata.preorder_number,
-          email: metadata.email,
-          color: "khaki",
-          locale: "en",
-          status: "created",
-          amount: 9900,
-          currency: "usd",
-          stripe: { customerId: null, sessionId: session.id, paymentIntentId: null },
-          customer: null,
-          errorReason: null,
-          amountRefunded: 0,
-          lastEventCreated: null,
-          lastEventId: null,
-          origin: "callable",
+          ...newPreorder({
+            preorderId,
+            preorderNumber: metadata.preorder_number,
+            email: metadata.email,
+            color: "khaki",
+            locale: "en",
+            amount: 9900,
+            currency: "usd",
+            stripe: { sessionId: session.id },
+          }),
           createdAt: now,
           updatedAt: now,
         }),

@@ -4,6 +4,7 @@
  */
 import functionsTest from "firebase-functions-test";
 import { onPreorderWritten } from "../src/index";
+import { newPreorder } from "../src/preorder/new-preorder";
 import { db, now } from "../src/shared/firestore";
 import { validateKlaviyoCreateEvent } from "../src/klaviyo/schemas/validators";
 import { startSink } from "./helpers/klaviyo";
@@ -24,21 +25,16 @@ let n = 0;
 function preorder(overrides: Record<string, unknown> = {}) {
   const id = `kt${Date.now()}${n++}`;
   return {
-    preorderId: id,
-    preorderNumber: "ROL-12345678",
-    email: "ada@example.com",
-    color: "white",
-    locale: "en",
-    status: "created",
-    amount: 9900,
-    currency: "usd",
-    stripe: { customerId: "cus_1", sessionId: "cs_test_1", paymentIntentId: null },
-    customer: null,
-    errorReason: null,
-    amountRefunded: 0,
-    lastEventCreated: null,
-    lastEventId: null,
-    origin: "callable",
+    ...newPreorder({
+      preorderId: id,
+      preorderNumber: "ROL-12345678",
+      email: "ada@example.com",
+      color: "white",
+      locale: "en",
+      amount: 9900,
+      currency: "usd",
+      stripe: { customerId: "cus_1", sessionId: "cs_test_1" },
+    }),
     createdAt: now(),
     updatedAt: now(),
     ...overrides,

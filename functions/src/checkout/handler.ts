@@ -6,6 +6,7 @@
 import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
 import { logger } from "firebase-functions/logger";
 import { appCheckEnforced, ConfigError, offerConfig } from "../config";
+import { newPreorder } from "../preorder/new-preorder";
 import { drawPreorderNumber } from "../preorder/number";
 import { maskEmail, type Preorder } from "../preorder/types";
 import { COLLECTIONS, db, isAlreadyExists, now } from "../shared/firestore";
@@ -70,21 +71,16 @@ export async function createCheckoutSession(request: CallableRequest<unknown>): 
     });
     const at = now();
     const preorder: Preorder = {
-      preorderId,
-      preorderNumber,
-      email: input.email,
-      color: input.color,
-      locale: input.locale,
-      status: "created",
-      amount: session.amount_total ?? offer.amount,
-      currency: (session.currency ?? offer.currency).toLowerCase(),
-      stripe: { customerId, sessionId: session.id, paymentIntentId: null },
-      customer: null,
-      errorReason: null,
-      amountRefunded: 0,
-      lastEventCreated: null,
-      lastEventId: null,
-      origin: "callable",
+      ...newPreorder({
+        preorderId,
+        preorderNumber,
+        email: input.email,
+        color: input.color,
+        locale: input.locale,
+        amount: session.amount_total ?? offer.amount,
+        currency: (session.currency ?? offer.currency).toLowerCase(),
+        stripe: { customerId, sessionId: session.id },
+      }),
       createdAt: at,
       updatedAt: at,
     };

@@ -9,6 +9,7 @@
  * So the final document depends on the set of events, not on the order they arrive in.
  */
 import { createHash } from "node:crypto";
+import { newPreorder } from "../preorder/new-preorder";
 import { canMove } from "../preorder/status";
 import type { Preorder } from "../preorder/types";
 import type { PreorderChange } from "./events";
@@ -41,25 +42,25 @@ export function decide(stored: Stored | null, change: PreorderChange): Decision 
       return {
         outcome: "applied",
         create: {
-          preorderId: foreignPreorderId(f.sessionId),
-          preorderNumber: foreignPreorderNumber(f.sessionId),
-          email: f.email,
-          color: f.color,
-          locale: f.locale,
-          status: "succeeded",
-          amount: f.amount,
-          currency: f.currency,
-          stripe: {
-            customerId: change.facts.customerId ?? null,
-            sessionId: f.sessionId,
-            paymentIntentId: change.facts.paymentIntentId ?? null,
-          },
+          ...newPreorder({
+            preorderId: foreignPreorderId(f.sessionId),
+            preorderNumber: foreignPreorderNumber(f.sessionId),
+            email: f.email,
+            color: f.color,
+            locale: f.locale,
+            status: "succeeded",
+            amount: f.amount,
+            currency: f.currency,
+            stripe: {
+              customerId: change.facts.customerId ?? null,
+              sessionId: f.sessionId,
+              paymentIntentId: change.facts.paymentIntentId ?? null,
+            },
+            origin: "stripe",
+          }),
           customer: change.facts.customer ?? null,
-          errorReason: null,
-          amountRefunded: 0,
           lastEventCreated: change.created,
           lastEventId: change.eventId,
-          origin: "stripe",
         },
       };
     }

@@ -2,6 +2,7 @@
  * onPreorderWritten fired by the real Firestore + Functions emulators (no relay): a preorder's creation and
  * its success each reach the Klaviyo sink started by devtools/test-emulators.js, exactly once.
  */
+import { newPreorder } from "../../src/preorder/new-preorder";
 import { db, now } from "../../src/shared/firestore";
 
 const SINK = process.env.ROLITT_SINK_URL!;
@@ -22,7 +23,7 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 30_
 it("fires for the creation and the success, one Klaviyo event each", async () => {
   const id = `emu${Date.now()}`;
   const ref = db().collection("preorders").doc(id);
-  const base = {
+  const base = newPreorder({
     preorderId: id,
     preorderNumber: "ROL-55555555",
     email: "emu@example.com",
@@ -30,15 +31,9 @@ it("fires for the creation and the success, one Klaviyo event each", async () =>
     locale: "en",
     amount: 9900,
     currency: "usd",
-    stripe: { customerId: null, sessionId: "cs_test_emu", paymentIntentId: null },
-    customer: null,
-    errorReason: null,
-    amountRefunded: 0,
-    lastEventCreated: null,
-    lastEventId: null,
-    origin: "callable",
-  };
-  await ref.set({ ...base, status: "created", createdAt: now(), updatedAt: now() });
+    stripe: { sessionId: "cs_test_emu" },
+  });
+  await ref.set({ ...base, createdAt: now(), updatedAt: now() });
   await until(
     () => sinkEvents(id),
     (e) => e.length >= 1,
