@@ -199,9 +199,8 @@ async function startStack(opts = {}) {
     stops.push(() => fs.rmSync(envFile, { force: true }));
 
     // The emulators, on a config derived from firebase.json (ports; UI only when its bundle is cached)
-    const uiCached =
-      fs.existsSync(path.join(require("node:os").homedir(), ".cache", "firebase", "emulators")) &&
-      fs.readdirSync(path.join(require("node:os").homedir(), ".cache", "firebase", "emulators")).some((f) => f.startsWith("ui-"));
+    const emulatorCache = path.join(require("node:os").homedir(), ".cache", "firebase", "emulators");
+    const uiCached = fs.existsSync(emulatorCache) && fs.readdirSync(emulatorCache).some((f) => f.startsWith("ui-"));
     const config = structuredClone(base);
     config.emulators = {
       ...config.emulators,

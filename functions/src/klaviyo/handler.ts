@@ -17,7 +17,8 @@ import { isNotified, seedEventFor, type PreorderView } from "./seed-event";
 import { bodyProblems, seedEventProblems } from "./validate";
 
 export type DeliveryState = "sent" | "retrying" | "failed" | "invalid";
-const FINAL: readonly string[] = ["sent", "failed", "invalid"];
+/** States after which a transition is never sent again. */
+const FINAL: readonly DeliveryState[] = ["sent", "failed", "invalid"];
 
 export type WrittenEvent = FirestoreEvent<Change<DocumentSnapshot> | undefined, Record<string, string>>;
 

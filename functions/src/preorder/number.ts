@@ -5,6 +5,4 @@ import { randomInt } from "node:crypto";
  * create-only document (`preorder_numbers/{number}`), not from a shared counter that would become one hot
  * document at launch; a clash (1 in 90 million per pair) just draws again.
  */
-export const PREORDER_NUMBER_PATTERN = /^ROL-\d+$/;
-
 export const drawPreorderNumber = (): string => `ROL-${randomInt(10_000_000, 100_000_000)}`;

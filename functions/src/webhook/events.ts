@@ -41,16 +41,6 @@ export interface PreorderChange {
 
 export type Mapping = { kind: "change"; change: PreorderChange } | { kind: "ignored"; reason: string };
 
-export const HANDLED_EVENTS = [
-  "checkout.session.completed",
-  "checkout.session.async_payment_succeeded",
-  "checkout.session.async_payment_failed",
-  "checkout.session.expired",
-  "payment_intent.succeeded",
-  "payment_intent.payment_failed",
-  "charge.refunded",
-] as const;
-
 const id = (ref: string | { id: string } | null | undefined): string | undefined =>
   typeof ref === "string" ? ref : (ref?.id ?? undefined);
 
