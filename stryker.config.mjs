@@ -1,0 +1,59 @@
+// StrykerJS: mutation testing of functions/src against the functions suite (`npm run mutate`, see
+// docs/mutation.md). A benchmark, not part of `npm test`. Run through bench/mutate.js, which builds first
+// (the sandbox needs the compiled schemas and functions/lib) and writes the report afterwards.
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const base = require("./jest.config.js");
+
+/** 2 for a normal run; MUTATE_CONCURRENCY=1 on a machine shared with other work. */
+const concurrency = Number(process.env.MUTATE_CONCURRENCY) || 2;
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: "npm",
+  testRunner: "jest",
+  checkers: ["typescript"],
+  tsconfigFile: "functions/tsconfig.build.json",
+  // only the production code; generated validators and declarations are not ours to mutate
+  mutate: ["functions/src/**/*.ts", "!functions/src/**/*.d.ts"],
+  jest: {
+    projectType: "custom",
+    config: {
+      ...base,
+      rootDir: ".",
+      // The functions suites only: hosting/ and devtools/ suites drive Chromium or the whole local stack,
+      // are slow, and exercise functions/src only end to end (functions/test already does that through
+      // the real SDKs).
+      roots: ["<rootDir>/functions/test"],
+      // Types are checked once per mutant by the TypeScript checker; ts-jest only transpiles here, which
+      // is several times faster than type-checking every test file for every mutant batch.
+      transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "functions/tsconfig.json", isolatedModules: true }] },
+    },
+    enableFindRelatedTests: true,
+  },
+  coverageAnalysis: "perTest",
+  // A static mutant (module-level code run only while a test file loads, outside any test) can only be tested
+  // by reloading and running every related suite: ~4 min each here, hours for the lot. By default they are
+  // ignored and counted as such in docs/mutation.md; MUTATE_STATIC=1 runs them too. Mutants that are also
+  // reached inside a test ("hybrid", e.g. work done in a beforeAll) still run, against their covering tests.
+  ignoreStatic: process.env.MUTATE_STATIC !== "1",
+  // Mutated files carry type errors by design (the checker rejects the ones tsc would); ts-jest must not.
+  disableTypeChecks: "functions/{src,test}/**/*.ts",
+  incremental: true,
+  incrementalFile: "reports/mutation/stryker-incremental.json",
+  concurrency,
+  // Integration tests talk gRPC and HTTP to local servers on a busy machine: be generous before calling a
+  // mutant an infinite loop.
+  timeoutMS: 30_000,
+  timeoutFactor: 2,
+  dryRunTimeoutMinutes: 20,
+  // What the sandbox does not need (copied otherwise): page builds, screenshots, earlier reports.
+  ignorePatterns: ["hosting/public", "test-artifacts", ".runtime", "emulator-data", "coverage", "reports", "docs"],
+  reporters: ["json", "html", "clear-text", "progress"],
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  htmlReporter: { fileName: "reports/mutation/mutation.html" },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: false },
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: "always",
+};
