@@ -9,6 +9,15 @@ const base = require("./jest.config.js");
 /** 2 for a normal run; MUTATE_CONCURRENCY=1 on a machine shared with other work. */
 const concurrency = Number(process.env.MUTATE_CONCURRENCY) || 2;
 
+// The lifecycle suite's HTTP + Firestore leg replays 40 random orders per lifecycle (webhook.lifecycle.test.ts);
+// under Stryker's instrumentation on 2 shared cores that alone outlasts the test timeout, and the test runs
+// once per mutant it covers. 10 random orders (plus the 300 of its pure-core leg) keep every path it checks.
+// The test runners are child processes and inherit this.
+process.env.RANDOM_ORDERS = process.env.RANDOM_ORDERS ?? "10";
+
+/** Test files left out, as a regex list (e.g. to measure a "before" without new suites). */
+const testIgnore = (process.env.MUTATE_TEST_IGNORE ?? "").split(",").filter(Boolean);
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: "npm",
@@ -26,6 +35,9 @@ export default {
       // are slow, and exercise functions/src only end to end (functions/test already does that through
       // the real SDKs).
       roots: ["<rootDir>/functions/test"],
+      testPathIgnorePatterns: ["/node_modules/", ...testIgnore],
+      // instrumented code on a busy machine: the suite's 60 s is too tight for its longest tests
+      testTimeout: 180_000,
       // Types are checked once per mutant by the TypeScript checker; ts-jest only transpiles here, which
       // is several times faster than type-checking every test file for every mutant batch.
       transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "functions/tsconfig.json", isolatedModules: true }] },

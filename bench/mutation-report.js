@@ -138,7 +138,8 @@ function build(report, opts) {
   const lines = [];
   const push = (...l) => lines.push(...l);
   const table = (rows, head) => {
-    push(`| ${head.join(" | ")} |`, `| ${head.map((h, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`);
+    const numeric = rows.length > 0 ? rows[0].map((v) => typeof v === "number" || /%$|^n\/a$/.test(String(v))) : [];
+    push(`| ${head.join(" | ")} |`, `| ${head.map((h, i) => (numeric[i] ? "---:" : "---")).join(" | ")} |`);
     for (const r of rows) push(`| ${r.join(" | ")} |`);
     push("");
   };
@@ -207,10 +208,28 @@ function build(report, opts) {
       ["where", "status", "mutator", "original", "mutant", "explanation"],
     );
   }
-  if (ignored.length) {
-    push(`### Ignored in the source (${ignored.length})`, "", "Marked with a `// Stryker disable` comment, which gives the reason.", "");
+  const isStatic = (s) => /static mutant/i.test(s.why);
+  const staticIgnored = ignored.filter(isStatic);
+  const disabled = ignored.filter((s) => !isStatic(s));
+  if (staticIgnored.length) {
+    const byFile = new Map();
+    for (const s of staticIgnored) byFile.set(s.rel, (byFile.get(s.rel) ?? 0) + 1);
+    push(
+      `### Static mutants ignored (${staticIgnored.length})`,
+      "",
+      "Module-level code that runs only while a test file loads, outside any test (ignoreStatic; MUTATE_STATIC=1",
+      "runs them, each against every related suite). Mutants that a test also reaches are not among these.",
+      "",
+    );
     table(
-      ignored.map((s) => [`${s.rel}:${s.line}`, s.mutator, `\`${cell(s.original, 50)}\``, cell(s.why, 200)]),
+      [...byFile].map(([f, n]) => [f, n]),
+      ["file", "static mutants"],
+    );
+  }
+  if (disabled.length) {
+    push(`### Ignored in the source (${disabled.length})`, "", "Marked with a `// Stryker disable` comment, which gives the reason.", "");
+    table(
+      disabled.map((s) => [`${s.rel}:${s.line}`, s.mutator, `\`${cell(s.original, 50)}\``, cell(s.why, 200)]),
       ["where", "mutator", "original", "reason"],
     );
   }
