@@ -14,7 +14,7 @@ module.exports = tseslint.config(
       "functions/src/**/schemas/*.d.ts",
       "test-artifacts/**",
       "coverage/**",
-      ".stryker-tmp/**",
+      ".stryker-tmp*/**",
       "reports/**",
     ],
   },
