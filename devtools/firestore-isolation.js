@@ -97,6 +97,13 @@ function isolate(impl, state, counts, options) {
   }
 
   /** Why this transaction may not commit, or null. */
+  /** Spend an id: it stays known (to be refused), its read set goes. */
+  function finish(tx, how) {
+    tx.state = how;
+    tx.reads = new Map();
+    tx.queries = [];
+  }
+
   function conflict(tx) {
     for (const [name, v] of tx.reads) if (versionOf(name) !== v) return `${name} changed`;
     for (const q of tx.queries) {
@@ -176,10 +183,9 @@ function isolate(impl, state, counts, options) {
       if (transaction?.length > 0) {
         tx = active(transaction, (e) => callback(e, null));
         if (!tx) return undefined;
-        tx.state = "committed"; // either way the id is spent
         const why = conflict(tx);
+        finish(tx, why ? "aborted" : "committed"); // either way the id is spent
         if (why) {
-          tx.state = "aborted";
           counts.aborts++;
           return callback({ code: ABORTED, details: CONTENTION }, null);
         }
@@ -204,7 +210,7 @@ function isolate(impl, state, counts, options) {
       if (txs.get(hex(call.request.transaction))?.state === "aborted") return impl.Rollback(call, callback);
       const tx = active(call.request.transaction, (e) => callback(e, null));
       if (!tx) return undefined;
-      tx.state = "rolled back";
+      finish(tx, "rolled back");
       return impl.Rollback(call, callback);
     },
   };
