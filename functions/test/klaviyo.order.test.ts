@@ -151,6 +151,19 @@ describe("concurrent duplicate triggers", () => {
     expect(await deliveryRecord(p.preorderId, "created")).toMatchObject({ state: "sent", attempts: 1, leaseUntil: null });
   });
 
+  it("10 concurrent retries of a delivery left retrying (record exists: the transaction's isolation decides) → 1 POST", async () => {
+    const { p, docs } = lifecycle(["created"]);
+    const [snap] = await stages(p.preorderId, docs);
+    const event = triggerEvent(p.preorderId, null, snap!);
+    k.sink.failNext({ count: 3, status: 503 });
+    await expect(onPreorderWritten(event)).rejects.toThrow(/will retry/);
+    k.sink.reset();
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => onPreorderWritten(event)));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill("fulfilled"));
+    expect(k.sink.received).toHaveLength(1);
+    expect(await deliveryRecord(p.preorderId, "created")).toMatchObject({ state: "sent", attempts: 4 });
+  });
+
   it("a lease held by a live invocation makes a duplicate wait for its outcome, then stand down", async () => {
     const { p, docs } = lifecycle(["created"]);
     const [snap] = await stages(p.preorderId, docs);
