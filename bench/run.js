@@ -260,7 +260,8 @@ async function costs(stack, db) {
   stack.klaviyo.reset();
   const paidPreorders = async (count, prefix) => {
     const made = [];
-    for (let i = 0; i < count; i++) made.push(JSON.parse((await callable({ email: `${prefix}${i}@example.com`, color: "khaki" })).body).result);
+    for (let i = 0; i < count; i++)
+      made.push(JSON.parse((await callable({ email: `${prefix}${i}@example.com`, color: "khaki" })).body).result);
     await stack.stripe.deliver(
       made.flatMap((m) => stack.stripe.state.pay(m.sessionId)),
       {},
@@ -312,7 +313,14 @@ async function costs(stack, db) {
     redeliveryRequests,
     firstFirestore: firstFs,
     redeliveryFirestore: redeliveryFs,
-    concurrent: { transitions: crowd.length * 2, invocations: crowd.length * 2 * 10, requests: crowdRequests, firestore: crowdFs, paidProfiles, shoppers: crowd.length },
+    concurrent: {
+      transitions: crowd.length * 2,
+      invocations: crowd.length * 2 * 10,
+      requests: crowdRequests,
+      firestore: crowdFs,
+      paidProfiles,
+      shoppers: crowd.length,
+    },
   };
   void second;
   return out;

@@ -284,13 +284,21 @@ class KlaviyoSink {
     const lists = [...this.lists]
       .map(
         ([id, m]) =>
-          `<h3>List <code>${escape(id)}</code>: ${m.size} member(s)</h3><table><thead><tr><th>email</th><th>consented_at</th><th>subscribed</th><th>requests</th></tr></thead><tbody>${[...m]
-            .map(([email, v]) => `<tr><td>${escape(email)}</td><td>${escape(v.consented_at)}</td><td>${escape(v.at)}</td><td>${escape(v.requests)}</td></tr>`)
+          `<h3>List <code>${escape(id)}</code>: ${m.size} member(s)</h3><table><thead><tr><th>email</th><th>consented_at</th><th>subscribed</th><th>requests</th></tr></thead><tbody>${[
+            ...m,
+          ]
+            .map(
+              ([email, v]) =>
+                `<tr><td>${escape(email)}</td><td>${escape(v.consented_at)}</td><td>${escape(v.at)}</td><td>${escape(v.requests)}</td></tr>`,
+            )
             .join("")}</tbody></table>`,
       )
       .join("");
     const profiles = [...this.profiles]
-      .map(([email, p]) => `<tr><td>${escape(email)}</td><td>${escape(p.locale)}</td><td><code>${escape(JSON.stringify(p.properties))}</code></td></tr>`)
+      .map(
+        ([email, p]) =>
+          `<tr><td>${escape(email)}</td><td>${escape(p.locale)}</td><td><code>${escape(JSON.stringify(p.properties))}</code></td></tr>`,
+      )
       .join("");
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Local Klaviyo sink</title><style>body{font:14px system-ui,sans-serif;margin:24px}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top}pre{max-width:60ch;overflow:auto}</style></head>

@@ -45,7 +45,10 @@ const outputs = [
       validatePreorderSuccess: load("klaviyo/schemas/rolitt-preorder-success.json"),
       validatePreorderFailed: load("klaviyo/schemas/rolitt-preorder-failed.json"),
       validateKlaviyoCreateEvent: klaviyoRequestSchema("klaviyo-create-event.openapi.json", "EventCreateQueryV2"),
-      validateKlaviyoBulkSubscribe: klaviyoRequestSchema("klaviyo-bulk-subscribe-profiles.openapi.json", "SubscriptionCreateJobCreateQuery"),
+      validateKlaviyoBulkSubscribe: klaviyoRequestSchema(
+        "klaviyo-bulk-subscribe-profiles.openapi.json",
+        "SubscriptionCreateJobCreateQuery",
+      ),
       validateKlaviyoProfileImport: klaviyoRequestSchema("klaviyo-create-or-update-profile.openapi.json", "ProfileUpsertQuery"),
     },
   },

@@ -2,7 +2,16 @@
  * klaviyo/client.ts with an injected fetch, sleep, clock and jitter: Klaviyo's retry rules inside the
  * invocation's budget, without a network or real waiting.
  */
-import { backoffMs, DEFAULT_POLICY, KLAVIYO_REVISION, post, retryAfterMs, sendEvent, type ClientDeps, type RetryPolicy } from "../src/klaviyo/client";
+import {
+  backoffMs,
+  DEFAULT_POLICY,
+  KLAVIYO_REVISION,
+  post,
+  retryAfterMs,
+  sendEvent,
+  type ClientDeps,
+  type RetryPolicy,
+} from "../src/klaviyo/client";
 
 type Answer = number | { status: number; headers?: Record<string, string>; body?: string } | Error;
 
@@ -136,7 +145,12 @@ describe("post", () => {
   it("a timeout is retryable and says timeout", async () => {
     const timeout = Object.assign(new Error("The operation was aborted due to timeout"), { name: "TimeoutError" });
     const w = world([timeout, timeout, timeout]);
-    expect(await sendEvent({}, opts(w.deps))).toMatchObject({ ok: false, retryable: true, status: null, error: expect.stringMatching(/^timeout: /) });
+    expect(await sendEvent({}, opts(w.deps))).toMatchObject({
+      ok: false,
+      retryable: true,
+      status: null,
+      error: expect.stringMatching(/^timeout: /),
+    });
   });
 
   it("each request's timeout is the policy's, shortened to what the budget has left", async () => {

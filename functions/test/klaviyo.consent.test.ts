@@ -41,7 +41,12 @@ function preorder(consent: Record<string, unknown> | undefined) {
     updatedAt: now(),
   };
 }
-const given = () => ({ given: true, at: firestoreModule().Timestamp.fromDate(new Date(CONSENT_AT)), locale: "zh-CN", textVersion: "2026-11-v1" });
+const given = () => ({
+  given: true,
+  at: firestoreModule().Timestamp.fromDate(new Date(CONSENT_AT)),
+  locale: "zh-CN",
+  textVersion: "2026-11-v1",
+});
 const subscribeRequests = () => k.sink.subscriptions.filter((r: any) => r.status === 202);
 
 describe("the subscription body", () => {

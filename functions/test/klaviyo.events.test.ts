@@ -141,7 +141,12 @@ describe("Events API bodies", () => {
       referrer: "https://www.instagram.com/",
       other: "ignored",
     });
-    expect(attribution).toEqual({ utm_source: "facebook", utm_medium: "paid", utm_campaign: "launch-black", referrer: "https://www.instagram.com/" });
+    expect(attribution).toEqual({
+      utm_source: "facebook",
+      utm_medium: "paid",
+      utm_campaign: "launch-black",
+      referrer: "https://www.instagram.com/",
+    });
     expect(attributionProperties(null)).toEqual({});
     const seed = seedEventFor(SEED_PREORDER, "created", AT);
     expect(seedEventProblems(seed)).toEqual([]);

@@ -112,7 +112,8 @@ describe.each(CASES)("%s", (_name, statuses, truth, metrics) => {
       expect(k.sink.profile(p.email)?.properties).toMatchObject({ ...truth, preorder_number: "ROL-20261124", yoyo_color: "black" });
       // the refund, which has no event, still updated the profile, once
       expect(k.sink.profileImports).toHaveLength(statuses.includes("refunded") ? 1 : 0);
-      for (const s of statuses) expect(await deliveryRecord(p.preorderId, s)).toMatchObject({ state: "sent", retryable: false, attempts: 1 });
+      for (const s of statuses)
+        expect(await deliveryRecord(p.preorderId, s)).toMatchObject({ state: "sent", retryable: false, attempts: 1 });
     },
   );
 });
@@ -184,7 +185,16 @@ describe("concurrent duplicate triggers", () => {
     const ref = (await import("../src/shared/firestore")).db().collection("klaviyo_deliveries").doc(`${p.preorderId}_created`);
     const T0 = firestoreModule().Timestamp;
     // a holder that crashed mid-send: its lease runs for 30 s more
-    await ref.set({ preorderId: p.preorderId, key: "created", state: "retrying", retryable: true, attempts: 0, leaseOwner: "dead", leaseUntil: T0.fromMillis(Date.now() + 30_000), updatedAt: now() });
+    await ref.set({
+      preorderId: p.preorderId,
+      key: "created",
+      state: "retrying",
+      retryable: true,
+      attempts: 0,
+      leaseOwner: "dead",
+      leaseUntil: T0.fromMillis(Date.now() + 30_000),
+      updatedAt: now(),
+    });
     await expect(onPreorderWritten(triggerEvent(p.preorderId, null, snap!), { waitForHolderMs: 300 })).rejects.toThrow(/leased by another/);
     expect(k.sink.received).toHaveLength(0);
     // its lease has run out: the retry takes over and sends once
@@ -201,7 +211,14 @@ describe("several preorders of one shopper", () => {
     const email = a.p.email;
     await stages(a.p.preorderId, a.docs);
     const b = base();
-    const later = { ...b, email, color: "white", preorderNumber: "ROL-99999999", createdAt: ts("2026-11-24T10:00:00.000Z"), updatedAt: ts("2026-11-24T10:00:00.000Z") };
+    const later = {
+      ...b,
+      email,
+      color: "white",
+      preorderNumber: "ROL-99999999",
+      createdAt: ts("2026-11-24T10:00:00.000Z"),
+      updatedAt: ts("2026-11-24T10:00:00.000Z"),
+    };
     const [bSnap] = await stages(b.preorderId, [later]);
     await onPreorderWritten(triggerEvent(b.preorderId, null, bSnap!));
     expect(k.sink.events()[0].body.data.attributes.profile.data.attributes.properties).toEqual({

@@ -36,8 +36,19 @@ describe("shopperProfile", () => {
 
   it("paid wins: an older paid preorder and a newer unpaid one → paid, with the newer one's number and colour", () => {
     const old = P({ preorderId: "a", status: "succeeded", createdAtMs: 1_000 });
-    const fresh = P({ preorderId: "b", status: "failed", preorderNumber: "ROL-00000002", color: "black", locale: "zh-HK", stripe: { sessionId: "cs_2" }, createdAtMs: 2_000 });
-    for (const list of [[old, fresh], [fresh, old]]) {
+    const fresh = P({
+      preorderId: "b",
+      status: "failed",
+      preorderNumber: "ROL-00000002",
+      color: "black",
+      locale: "zh-HK",
+      stripe: { sessionId: "cs_2" },
+      createdAtMs: 2_000,
+    });
+    for (const list of [
+      [old, fresh],
+      [fresh, old],
+    ]) {
       const prof = shopperProfile(list);
       expect(prof.locale).toBe("zh-HK");
       expect(prof.properties).toEqual({
@@ -81,7 +92,12 @@ describe("deliveriesFor (what a write asks for)", () => {
     ["an unknown status", { status: "created" }, { status: "paid" }, []],
     ["a new preorder with consent", undefined, { status: "created", marketingConsent: consent }, ["created", "subscribe"]],
     ["consent given later", { status: "created" }, { status: "created", marketingConsent: consent }, ["subscribe"]],
-    ["consent kept, no status change", { status: "created", marketingConsent: consent }, { status: "created", marketingConsent: consent }, []],
+    [
+      "consent kept, no status change",
+      { status: "created", marketingConsent: consent },
+      { status: "created", marketingConsent: consent },
+      [],
+    ],
     ["consent not given", undefined, { status: "created", marketingConsent: { given: false, at: null } }, ["created"]],
   ])("%s", (_n, before, after, keys) => {
     expect(deliveriesFor(before as never, after as never)).toEqual(keys);

@@ -66,15 +66,28 @@ describe("redriveStuck", () => {
     for (const p of [a, b, refused, ok]) await age(p.preorderId, "created", 3_600_000);
     k.sink.reset();
 
-    expect(await redriveStuck({ limit: 10, perSecond: 50, olderThanMs: 60_000 })).toEqual({ examined: 2, redriven: 2, sent: 2, stillFailing: 0 });
-    expect(k.sink.events().map((e: any) => e.body.data.attributes.unique_id).sort()).toEqual(
-      [`${a.preorderId}:created`, `${b.preorderId}:created`].sort(),
-    );
+    expect(await redriveStuck({ limit: 10, perSecond: 50, olderThanMs: 60_000 })).toEqual({
+      examined: 2,
+      redriven: 2,
+      sent: 2,
+      stillFailing: 0,
+    });
+    expect(
+      k.sink
+        .events()
+        .map((e: any) => e.body.data.attributes.unique_id)
+        .sort(),
+    ).toEqual([`${a.preorderId}:created`, `${b.preorderId}:created`].sort());
     expect(await deliveryRecord(a.preorderId, "created")).toMatchObject({ state: "sent", retryable: false });
     expect(await deliveryRecord(refused.preorderId, "created")).toMatchObject({ state: "failed", retryable: false });
 
     // a second run finds nothing left
-    expect(await redriveStuck({ limit: 10, perSecond: 50, olderThanMs: 0 })).toEqual({ examined: 0, redriven: 0, sent: 0, stillFailing: 0 });
+    expect(await redriveStuck({ limit: 10, perSecond: 50, olderThanMs: 0 })).toEqual({
+      examined: 0,
+      redriven: 0,
+      sent: 0,
+      stillFailing: 0,
+    });
     expect(k.sink.received).toHaveLength(2);
   });
 
@@ -87,7 +100,12 @@ describe("redriveStuck", () => {
     const p = await stuck(503);
     k.sink.reset();
     k.sink.failNext({ count: 3, status: 500 });
-    expect(await redriveStuck({ limit: 10, perSecond: 50, olderThanMs: 0 })).toEqual({ examined: 1, redriven: 1, sent: 0, stillFailing: 1 });
+    expect(await redriveStuck({ limit: 10, perSecond: 50, olderThanMs: 0 })).toEqual({
+      examined: 1,
+      redriven: 1,
+      sent: 0,
+      stillFailing: 1,
+    });
     expect(await deliveryRecord(p.preorderId, "created")).toMatchObject({
       state: "failed",
       retryable: true,

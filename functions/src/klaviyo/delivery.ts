@@ -70,8 +70,7 @@ export interface DeliverResult {
 
 const LEASE_MARGIN_MS = 15_000;
 const randomOwner = () => `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-const millis = (t: unknown): number | null =>
-  t && typeof (t as Timestamp).toMillis === "function" ? (t as Timestamp).toMillis() : null;
+const millis = (t: unknown): number | null => (t && typeof (t as Timestamp).toMillis === "function" ? (t as Timestamp).toMillis() : null);
 const dateOf = (t: unknown): Date | null => {
   const ms = millis(t);
   return ms === null ? null : new Date(ms);
@@ -166,7 +165,11 @@ async function record(ref: DocumentReference, o: Outcome, extra: Record<string, 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A duplicate waits for the holder: settled → stand down; released → stand down (the holder's own retry owns it); expired → claim. */
-async function waitForHolder(ref: DocumentReference, req: DeliverRequest, waitMs: number): Promise<"settled" | "released" | "expired" | "held"> {
+async function waitForHolder(
+  ref: DocumentReference,
+  req: DeliverRequest,
+  waitMs: number,
+): Promise<"settled" | "released" | "expired" | "held"> {
   const until = Math.min(Date.now() + waitMs, req.deadline);
   let pause = 100;
   while (Date.now() + pause <= until) {
@@ -316,14 +319,25 @@ export async function deliver(req: DeliverRequest, opts: DeliverOptions = {}): P
     deadline: req.deadline,
     deps: opts.client ?? REAL_DEPS,
   });
-  const withBody = { ...extra, uniqueId: (built.body as { data?: { attributes?: { unique_id?: string } } }).data?.attributes?.unique_id ?? null };
+  const withBody = {
+    ...extra,
+    uniqueId: (built.body as { data?: { attributes?: { unique_id?: string } } }).data?.attributes?.unique_id ?? null,
+  };
   if (result.ok) {
-    await record(ref, { state: "sent", retryable: false, lastError: null, attempts: result.attempts, body: built.body, sent: true }, withBody);
+    await record(
+      ref,
+      { state: "sent", retryable: false, lastError: null, attempts: result.attempts, body: built.body, sent: true },
+      withBody,
+    );
     logger.info(`klaviyo ${built.label} sent`, { ...log, attempts: result.attempts });
     return { state: "sent", sent: true, retry: false };
   }
   if (!result.retryable) {
-    await record(ref, { state: "failed", retryable: false, lastError: result.error, attempts: result.attempts, body: built.body }, withBody);
+    await record(
+      ref,
+      { state: "failed", retryable: false, lastError: result.error, attempts: result.attempts, body: built.body },
+      withBody,
+    );
     logger.error(`klaviyo ${built.label} refused for good`, { ...log, error: result.error });
     return { state: "failed", sent: false, retry: false, error: result.error };
   }
@@ -333,11 +347,19 @@ export async function deliver(req: DeliverRequest, opts: DeliverOptions = {}): P
     // no platform retry will follow: failed, but retryable, so a re-drive can pick it up
     const why =
       req.mode === "redrive" ? `re-drive failed: ${result.error}` : `gave up after ${Math.round(age / 60_000)} min: ${result.error}`;
-    await record(ref, { state: "failed", retryable: true, lastError: why, attempts: result.attempts, body: built.body, notBefore: later }, withBody);
+    await record(
+      ref,
+      { state: "failed", retryable: true, lastError: why, attempts: result.attempts, body: built.body, notBefore: later },
+      withBody,
+    );
     logger.error(`klaviyo ${built.label} failed`, { ...log, error: why });
     return { state: "failed", sent: false, retry: false, error: why };
   }
-  await record(ref, { state: "retrying", retryable: true, lastError: result.error, attempts: result.attempts, body: built.body, notBefore: later }, withBody);
+  await record(
+    ref,
+    { state: "retrying", retryable: true, lastError: result.error, attempts: result.attempts, body: built.body, notBefore: later },
+    withBody,
+  );
   logger.warn("klaviyo unavailable; the platform will retry", { ...log, error: result.error });
   return { state: "retrying", sent: false, retry: true, error: result.error };
 }
