@@ -164,6 +164,19 @@ describe("redeliver", () => {
     expect(body.profile.data.attributes.properties).toMatchObject({ preorder_paid: true, preorder_status: "succeeded" });
   });
 
+  it("re-sends the transition's own event properties (the failure reason then), with today's profile", async () => {
+    const p = preorder();
+    const [c, f] = await stages(p.preorderId, [p, { ...p, status: "failed", errorReason: "Your card was declined.", updatedAt: now() }]);
+    k.sink.failNext({ count: 3, status: 503 });
+    await onPreorderWritten(triggerEvent(p.preorderId, c!, f!)).catch(() => undefined);
+    await stages(p.preorderId, [{ ...p, status: "succeeded", errorReason: null, updatedAt: now() }]);
+    k.sink.reset();
+    expect(await redeliver(p.preorderId, "failed")).toEqual({ state: "sent", sent: true });
+    const a = k.sink.events()[0].body.data.attributes;
+    expect(a.properties).toMatchObject({ error_reason: "Your card was declined." });
+    expect(a.profile.data.attributes.properties).toMatchObject({ preorder_paid: true });
+  });
+
   it("a sent delivery is never re-sent", async () => {
     const p = preorder();
     const [snap] = await stages(p.preorderId, [p]);

@@ -22,7 +22,7 @@ import { COLLECTIONS, db, firestoreModule, now as firestoreNow } from "../shared
 import { DEFAULT_POLICY, post, REAL_DEPS, type ClientDeps, type RetryPolicy, type SendResult } from "./client";
 import { attributionProperties, toEventsApiBody } from "./events-api";
 import { profileImportBody, shopperPreorderOf, shopperProfile } from "./profile";
-import { isNotified, seedEventFor, type PreorderView } from "./seed-event";
+import { EVENT_NAMES, isNotified, seedEventFor, type PreorderView } from "./seed-event";
 import { givenConsent, SUBSCRIBE_PATH, subscribeBody } from "./subscribe";
 import { bodyProblems, profileImportProblems, seedEventProblems, subscribeProblems, type SchemaProblem } from "./validate";
 
@@ -201,6 +201,7 @@ function build(
   snapshot: Record<string, unknown> | undefined,
   transitionAt: Date,
   listId: string,
+  priorBody: unknown,
 ): Built | { skip: string } {
   const profile = shopperProfile(shoppers.map((s) => shopperPreorderOf(s.id, s.data)));
   if (key === "subscribe") {
@@ -212,6 +213,13 @@ function build(
   if (!isNotified(key)) {
     const body = profileImportBody(profile);
     return { path: "/api/profile-import", body, problems: profileImportProblems(body), label: "profile update" };
+  }
+  const sentBefore = priorBody as { data?: { type?: string; attributes?: { profile?: { data?: { attributes?: unknown } } } } } | undefined;
+  if (!snapshot && sentBefore?.data?.type === "event" && sentBefore.data.attributes?.profile?.data) {
+    // a re-drive: the transition's event as first built (its properties and time), with today's profile
+    const body = structuredClone(sentBefore) as { data: { attributes: { profile: { data: { attributes: unknown } } } } };
+    body.data.attributes.profile.data.attributes = { email: profile.email, locale: profile.locale, properties: { ...profile.properties } };
+    return { path: "/api/events", body, problems: bodyProblems(body), label: EVENT_NAMES[key] };
   }
   const view = { ...(snapshot ?? current), preorderId } as PreorderView;
   const seed = seedEventFor(view, key, transitionAt);
@@ -300,7 +308,16 @@ export async function deliver(req: DeliverRequest, opts: DeliverOptions = {}): P
     await record(ref, { state: "failed", retryable: false, lastError: error }, base);
     return { state: "failed", sent: false, retry: false, error };
   }
-  const built = build(req.key, req.preorderId, shopper.current, shopper.shoppers, req.snapshot, transitionAt, config.listId ?? "");
+  const built = build(
+    req.key,
+    req.preorderId,
+    shopper.current,
+    shopper.shoppers,
+    req.snapshot,
+    transitionAt,
+    config.listId ?? "",
+    prior?.body,
+  );
   if ("skip" in built) {
     await record(ref, { state: "failed", retryable: false, lastError: built.skip }, base);
     return { state: "failed", sent: false, retry: false, error: built.skip };
