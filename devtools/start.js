@@ -7,7 +7,7 @@
 const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
-const { startStack } = require("./stack");
+const { checkPorts, startStack } = require("./stack");
 
 const ROOT = path.join(__dirname, "..");
 const started = Date.now();
@@ -17,6 +17,8 @@ const logFile = path.join(ROOT, ".runtime", "stack.log");
 
 async function main() {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  // a second `npm start` stops here, before a rebuild would reload the running stack's functions
+  await checkPorts();
   const logStream = fs.createWriteStream(logFile);
   if (!process.argv.includes("--no-build")) {
     step("building functions and the landing page…");
