@@ -340,7 +340,11 @@ class StripeServer {
     const [, , , id, action] = url.pathname.split("/");
     const session = this.state.sessions.get(id);
     if (!session) return this.send(res, 404, resultPage("Checkout session not found", "This link is not valid.", null));
-    if (req.method === "GET") return this.send(res, 200, checkoutPage(this.state.view(session), url.searchParams.has("declined")));
+    if (req.method === "GET")
+      // no-store: Back after paying fetches the page again and shows the paid state
+      return this.send(res, 200, checkoutPage(this.state.view(session), url.searchParams.has("declined"), session._product), {
+        "cache-control": "no-store",
+      });
     if (req.method !== "POST") return this.send(res, 405, "method not allowed", { allow: "GET, POST" });
     try {
       if (action === "pay") {
