@@ -58,7 +58,16 @@ describe("createCheckoutSession", () => {
       mode: "payment",
       customer: customerId,
       client_reference_id: result.preorderId,
-      line_items: [{ quantity: "1", price_data: { currency: "usd", unit_amount: "9900", product_data: { name: "Rolitt · 黑色", description: expect.stringContaining("2027") } } }],
+      line_items: [
+        {
+          quantity: "1",
+          price_data: {
+            currency: "usd",
+            unit_amount: "9900",
+            product_data: { name: "Rolitt · 黑色", description: expect.stringContaining("2027") },
+          },
+        },
+      ],
       metadata,
       payment_intent_data: { metadata },
       locale: "zh",

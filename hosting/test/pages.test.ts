@@ -63,7 +63,7 @@ describeBrowser("shopper pages on a non-default offer", () => {
   const ready = (page: Page, attr = "offer") =>
     page.waitForFunction((a) => document.body.dataset[a] !== undefined, attr, { timeout: 30_000 });
   // Intl puts a no-break space between currency and amount: compare with plain spaces
-const text = async (page: Page, sel: string) => ((await page.locator(sel).textContent()) ?? "").replace(/\s+/g, " ").trim();
+  const text = async (page: Page, sel: string) => ((await page.locator(sel).textContent()) ?? "").replace(/\s+/g, " ").trim();
   const preorderOf = async (sessionId: string) => {
     const id = stack.stripe.state.sessions.get(sessionId).metadata.preorder_id;
     return (await db.collection("preorders").doc(id).get()).data()!;
@@ -125,7 +125,10 @@ const text = async (page: Page, sel: string) => ((await page.locator(sel).textCo
         const mouth = getComputedStyle(document.querySelector(".toy .mouth")!).stroke;
         const eye = getComputedStyle(document.querySelector(".toy .eye")!);
         // an eye shows when its fill or its outline stands out from the shell
-        return { mouth: ratio(mouth, shell), eye: Math.max(ratio(eye.fill, shell), parseFloat(eye.strokeWidth) > 0 ? ratio(eye.stroke, shell) : 1) };
+        return {
+          mouth: ratio(mouth, shell),
+          eye: Math.max(ratio(eye.fill, shell), parseFloat(eye.strokeWidth) > 0 ? ratio(eye.stroke, shell) : 1),
+        };
       });
     for (const colour of ["Black", "White"]) {
       await page.getByLabel(colour, { exact: true }).check();

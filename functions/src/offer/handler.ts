@@ -22,7 +22,10 @@ async function stripePrice(id: string): Promise<PriceFacts> {
 
 export async function getOffer(req: Request, res: Response): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD") {
-    res.set("Allow", "GET, HEAD").status(405).json({ error: { code: "method_not_allowed", message: "Use GET" } });
+    res
+      .set("Allow", "GET, HEAD")
+      .status(405)
+      .json({ error: { code: "method_not_allowed", message: "Use GET" } });
     return;
   }
   try {

@@ -10,7 +10,9 @@ const PREFIX = "order-link:v1:";
 
 export function signOrderId(preorderId: string, secret: string): string {
   if (!secret) throw new Error("ORDER_LINK_SECRET is not configured");
-  return createHmac("sha256", secret).update(PREFIX + preorderId).digest("base64url");
+  return createHmac("sha256", secret)
+    .update(PREFIX + preorderId)
+    .digest("base64url");
 }
 
 /** Constant-time check; false for a missing secret or a malformed signature. */

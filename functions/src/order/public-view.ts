@@ -27,9 +27,7 @@ const STATUS: Record<Preorder["status"], PublicStatus> = {
   refunded: "refunded",
 };
 
-export function publicOrder(
-  p: Pick<Preorder, "preorderNumber" | "status" | "color" | "amount" | "amountRefunded">,
-): PublicOrder {
+export function publicOrder(p: Pick<Preorder, "preorderNumber" | "status" | "color" | "amount" | "amountRefunded">): PublicOrder {
   const refunded = p.amountRefunded ?? 0;
   const refund: RefundState =
     p.status === "refunded" || (refunded > 0 && refunded >= p.amount) ? "full" : refunded > 0 ? "partial" : "none";
