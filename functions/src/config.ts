@@ -5,13 +5,16 @@
  */
 import { defineBoolean, defineInt, defineSecret, defineString } from "firebase-functions/params";
 import type { Param } from "firebase-functions/params";
-// The offer's defaults, shared with the landing page's build (hosting/build.mjs) so both agree.
+// The offer's defaults; its words (product name, colours' names…) live in offer/content.json.
 import OFFER from "./offer.defaults.json";
+import { OFFER_CONTENT } from "./offer/content";
 
 export const STRIPE_SECRET_KEY = defineSecret("STRIPE_SECRET_KEY");
 /** One secret, or several comma-separated during a rotation. */
 export const STRIPE_WEBHOOK_SECRET = defineSecret("STRIPE_WEBHOOK_SECRET");
 export const KLAVIYO_PRIVATE_KEY = defineSecret("KLAVIYO_PRIVATE_KEY");
+/** Signs the order-lookup links a shopper receives (e.g. in the thank-you mail). */
+export const ORDER_LINK_SECRET = defineSecret("ORDER_LINK_SECRET");
 
 const STRIPE_API_URL = defineString("STRIPE_API_URL", {
   default: "",
@@ -21,11 +24,10 @@ const KLAVIYO_API_URL = defineString("KLAVIYO_API_URL", { default: "https://a.kl
 const PREORDER_COLORS = defineString("PREORDER_COLORS", { default: OFFER.colors });
 const STRIPE_PRICE_ID = defineString("STRIPE_PRICE_ID", {
   default: "",
-  description: "A Stripe Price id; when empty the session uses PREORDER_AMOUNT/CURRENCY/PRODUCT_NAME",
+  description: "A Stripe Price id; when empty the session uses PREORDER_AMOUNT/CURRENCY",
 });
 const PREORDER_AMOUNT = defineInt("PREORDER_AMOUNT", { default: OFFER.amount, description: "minor units" });
 const PREORDER_CURRENCY = defineString("PREORDER_CURRENCY", { default: OFFER.currency });
-const PREORDER_PRODUCT_NAME = defineString("PREORDER_PRODUCT_NAME", { default: OFFER.productName });
 const SITE_URL = defineString("SITE_URL", { default: "http://127.0.0.1:5000" });
 const SHIPPING_COUNTRIES = defineString("SHIPPING_COUNTRIES", {
   default: "US,CA,GB,IE,DE,FR,NL,AU,NZ,JP,SG,HK,TW,CN",
@@ -82,6 +84,7 @@ export interface OfferConfig {
   priceId: string | null;
   amount: number;
   currency: string;
+  /** From offer/content.json (English), kept for callers that log or show one name. */
   productName: string;
   siteUrl: string;
   shippingCountries: string[];
@@ -93,11 +96,14 @@ export function offerConfig(): OfferConfig {
     priceId: read(STRIPE_PRICE_ID) || null,
     amount: read(PREORDER_AMOUNT),
     currency: read(PREORDER_CURRENCY).toLowerCase(),
-    productName: read(PREORDER_PRODUCT_NAME),
+    productName: OFFER_CONTENT.product.name.en,
     siteUrl: read(SITE_URL).replace(/\/+$/, ""),
     shippingCountries: list(read(SHIPPING_COUNTRIES), (s) => s.toUpperCase()),
   };
 }
+
+/** The order-link signing secret; empty when unset (signed links are then refused, never accepted). */
+export const orderLinkSecret = (): string => ORDER_LINK_SECRET.value();
 
 export const appCheckEnforced = (): boolean => read(ENFORCE_APP_CHECK);
 
