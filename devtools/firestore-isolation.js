@@ -12,13 +12,15 @@
  * - Commit checks those versions first: any change → ABORTED and nothing written (the Admin SDK retries);
  * - a commit is all-or-nothing: every write's precondition (`create`: must not exist, `update`: must exist)
  *   is checked, in order, before any write is applied;
- * - an id that was committed, rolled back, aborted or never issued is refused with ABORTED.
+ * - an id that was committed, rolled back, aborted or never issued is refused with ABORTED; a read-only
+ *   transaction that writes is refused with INVALID_ARGUMENT.
  * Commits are serialised by construction: the check and the package's (synchronous) apply run in one tick.
  * Not modelled: lock waits (the real Firestore makes a conflicting writer wait, then may abort it; here it
  * is aborted at commit), transaction expiry (60 s idle / 270 s total), `update_time` preconditions.
  */
 const { randomBytes } = require("node:crypto");
 
+const INVALID_ARGUMENT = 3;
 const ABORTED = 10;
 const ALREADY_EXISTS = 6;
 const NOT_FOUND = 5;
@@ -96,7 +98,6 @@ function isolate(impl, state, counts, options) {
     };
   }
 
-  /** Why this transaction may not commit, or null. */
   /** Spend an id: it stays known (to be refused), its read set goes. */
   function finish(tx, how) {
     tx.state = how;
@@ -104,6 +105,7 @@ function isolate(impl, state, counts, options) {
     tx.queries = [];
   }
 
+  /** Why this transaction may not commit, or null. */
   function conflict(tx) {
     for (const [name, v] of tx.reads) if (versionOf(name) !== v) return `${name} changed`;
     for (const q of tx.queries) {
@@ -183,6 +185,10 @@ function isolate(impl, state, counts, options) {
       if (transaction?.length > 0) {
         tx = active(transaction, (e) => callback(e, null));
         if (!tx) return undefined;
+        if (tx.readOnly && writes.length > 0) {
+          finish(tx, "rolled back");
+          return callback({ code: INVALID_ARGUMENT, details: "Cannot modify entities in a read-only transaction." }, null);
+        }
         const why = conflict(tx);
         finish(tx, why ? "aborted" : "committed"); // either way the id is spent
         if (why) {

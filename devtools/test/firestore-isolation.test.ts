@@ -122,7 +122,7 @@ describe("embedded Firestore transactions", () => {
     expect((await a.get()).data()).toEqual({ y: 3, z: 3 });
   });
 
-  it("each transaction gets its own id, and a committed or rolled-back id is refused", async () => {
+  it("each transaction gets its own id; a committed, rolled-back or unknown id is refused, and so is a write in a read-only one", async () => {
     const [t1] = await raw.beginTransaction({ database: DATABASE });
     const [t2] = await raw.beginTransaction({ database: DATABASE });
     expect(Buffer.from(t1.transaction as Uint8Array).equals(Buffer.from(t2.transaction as Uint8Array))).toBe(false);
@@ -133,6 +133,8 @@ describe("embedded Firestore transactions", () => {
     expect(await codeOf(raw.rollback({ database: DATABASE, transaction: t1.transaction }))).toBe(ABORTED_SPENT);
     expect(await codeOf(raw.rollback({ database: DATABASE, transaction: t2.transaction }))).toBe("ok");
     expect(await codeOf(raw.commit({ database: DATABASE, transaction: t2.transaction, writes: [write] }))).toBe(ABORTED_SPENT);
+    const [ro] = await raw.beginTransaction({ database: DATABASE, options: { readOnly: {} } });
+    expect(await codeOf(raw.commit({ database: DATABASE, transaction: ro.transaction, writes: [write] }))).toMatch(/^3 /);
     const never = Buffer.from("never issued");
     expect(await codeOf(raw.commit({ database: DATABASE, transaction: never, writes: [write] }))).toBe(ABORTED_SPENT);
   });

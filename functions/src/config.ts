@@ -33,7 +33,19 @@ const SHIPPING_COUNTRIES = defineString("SHIPPING_COUNTRIES", {
   default: "US,CA,GB,IE,DE,FR,NL,AU,NZ,JP,SG,HK,TW,CN",
 });
 const ENFORCE_APP_CHECK = defineBoolean("ENFORCE_APP_CHECK", { default: false });
-const KLAVIYO_MAX_EVENT_AGE_MINUTES = defineInt("KLAVIYO_MAX_EVENT_AGE_MINUTES", { default: 24 * 60 });
+/**
+ * Cloud Functions retries an event function for up to 24 h (backoff up to 10 min between attempts); the
+ * delivery must give up (recorded `failed`, re-drivable) while a retry is still coming, so it stays under that.
+ */
+export const PLATFORM_RETRY_WINDOW_MINUTES = 24 * 60;
+const KLAVIYO_MAX_EVENT_AGE_MINUTES = defineInt("KLAVIYO_MAX_EVENT_AGE_MINUTES", {
+  default: 23 * 60,
+  description: "minutes after a transition when a failing Klaviyo delivery stops retrying; capped at 23 h (platform retries last 24 h)",
+});
+const KLAVIYO_LIST_ID = defineString("KLAVIYO_LIST_ID", {
+  default: "",
+  description: "Klaviyo list that consenting shoppers are subscribed to; empty = subscription off",
+});
 
 /** Instances kept warm for the callable and the webhook: 1 during a launch window, 0 otherwise. */
 export const MIN_INSTANCES = defineInt("MIN_INSTANCES", { default: 0 });
@@ -111,9 +123,12 @@ export interface KlaviyoConfig {
   privateKey: string | null;
   apiUrl: string;
   maxEventAgeMs: number;
+  listId: string | null;
 }
+const MAX_EVENT_AGE_CAP_MINUTES = PLATFORM_RETRY_WINDOW_MINUTES - 60;
 export const klaviyoConfig = (): KlaviyoConfig => ({
   privateKey: KLAVIYO_PRIVATE_KEY.value() || null,
   apiUrl: read(KLAVIYO_API_URL).replace(/\/+$/, ""),
-  maxEventAgeMs: read(KLAVIYO_MAX_EVENT_AGE_MINUTES) * 60_000,
+  maxEventAgeMs: Math.min(Math.max(0, read(KLAVIYO_MAX_EVENT_AGE_MINUTES)), MAX_EVENT_AGE_CAP_MINUTES) * 60_000,
+  listId: read(KLAVIYO_LIST_ID).trim() || null,
 });
