@@ -121,10 +121,6 @@ export function foreignPreorderNumber(sessionId: string): string {
 export const foreignPreorderId = (sessionId: string): string => `stripe-${sessionId}`;
 
 export function decide(stored: Stored | null, change: PreorderChange): Decision {
-  if (stored) {
-    const why = mismatch(stored, change);
-    if (why) return { outcome: "mismatch", reason: why };
-  }
   if (!stored) {
     if (change.foreign && change.status === "succeeded") {
       const f = change.foreign;
@@ -155,10 +151,12 @@ export function decide(stored: Stored | null, change: PreorderChange): Decision 
     }
     return { outcome: "ignored", reason: "no preorder for this event" };
   }
+  const why = mismatch(stored, change);
+  if (why) return { outcome: "mismatch", reason: why };
 
   const update: Record<string, unknown> = {};
   const { facts } = change;
-  if (facts.sessionId && !stored.stripe.sessionId) update["stripe.sessionId"] = facts.sessionId;
+  // (the session id is never filled in: a session event must already match it, see mismatch())
   if (facts.paymentIntentId && !stored.stripe.paymentIntentId) update["stripe.paymentIntentId"] = facts.paymentIntentId;
   if (facts.customerId && !stored.stripe.customerId) update["stripe.customerId"] = facts.customerId;
   if (facts.customer && !stored.customer) update.customer = facts.customer;

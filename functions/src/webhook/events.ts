@@ -8,7 +8,6 @@ import { LOCALES, type CustomerDetails, type Locale, normalizeEmail } from "../p
 
 /** Facts are immutable attributes of the payment: they fill gaps whatever order events arrive in. */
 export interface Facts {
-  sessionId?: string;
   paymentIntentId?: string;
   customerId?: string;
   customer?: CustomerDetails;
@@ -96,7 +95,7 @@ function address(a: Partial<Record<string, string | null>>): NonNullable<NonNull
 }
 
 function sessionFacts(session: Stripe.Checkout.Session): Facts {
-  const facts: Facts = { sessionId: session.id };
+  const facts: Facts = {};
   const pi = id(session.payment_intent);
   const customer = id(session.customer);
   const details = customerDetails(session);
