@@ -63,7 +63,12 @@ describe("1. a payment that is not the preorder's own never marks it paid", () =
     expect(answers.every((a) => a.status === 200)).toBe(true);
 
     const doc = (await preorderDoc(p.preorderId))!;
-    expect(doc).toMatchObject({ status: "created", flagged: true, stripe: { sessionId: p.sessionId, paymentIntentId: null }, customer: null });
+    expect(doc).toMatchObject({
+      status: "created",
+      flagged: true,
+      stripe: { sessionId: p.sessionId, paymentIntentId: null },
+      customer: null,
+    });
     const completed = byType(events, "checkout.session.completed");
     expect(await ledger(completed.id)).toMatchObject({
       outcome: "mismatch",
@@ -75,7 +80,10 @@ describe("1. a payment that is not the preorder's own never marks it paid", () =
     const anomalies = await db().collection("anomalies").where("preorderId", "==", p.preorderId).get();
     expect(anomalies.docs.map((d) => d.get("eventType")).sort()).toEqual(["checkout.session.completed", "payment_intent.succeeded"]);
     expect(anomalies.docs[0]!.data()).toMatchObject({ reason: expect.any(String), eventId: expect.stringMatching(/^evt_/) });
-    expect(errors).toHaveBeenCalledWith(expect.stringContaining("does not belong"), expect.objectContaining({ eventId: completed.id, preorderId: p.preorderId }));
+    expect(errors).toHaveBeenCalledWith(
+      expect.stringContaining("does not belong"),
+      expect.objectContaining({ eventId: completed.id, preorderId: p.preorderId }),
+    );
 
     // the preorder's own payment still goes through afterwards, and a repeat of the foreign event changes nothing
     await deliverAll(state().pay(p.sessionId));
@@ -93,7 +101,10 @@ describe("1. a payment that is not the preorder's own never marks it paid", () =
     expect((await hook.deliver(forged)).body.outcome).toBe("mismatch");
     expect(await preorderDoc(p.preorderId)).toMatchObject({ status: "created", flagged: true });
     expect((await hook.deliver(pi)).body.outcome).toBe("applied");
-    expect(await preorderDoc(p.preorderId)).toMatchObject({ status: "succeeded", stripe: { paymentIntentId: (pi.data.object as { id: string }).id } });
+    expect(await preorderDoc(p.preorderId)).toMatchObject({
+      status: "succeeded",
+      stripe: { paymentIntentId: (pi.data.object as { id: string }).id },
+    });
     // once the PaymentIntent is known, another one is refused whatever its amount
     const other = structuredClone(pi) as Stripe.Event;
     other.id = `${pi.id}other`;
@@ -107,8 +118,17 @@ describe("2. which foreign sessions become preorders", () => {
     const sessionId: string = stripe.server.createForeignSession({ paymentLink: OFFER_LINK, email: "link@example.com" });
     const before = stripe.requests().length;
     await deliverAll(state().pay(sessionId));
-    expect(await preorderDoc(foreignPreorderId(sessionId))).toMatchObject({ status: "succeeded", origin: "stripe", email: "link@example.com" });
-    expect(stripe.requests().slice(before).filter((r) => r.path.endsWith("/line_items"))).toHaveLength(0);
+    expect(await preorderDoc(foreignPreorderId(sessionId))).toMatchObject({
+      status: "succeeded",
+      origin: "stripe",
+      email: "link@example.com",
+    });
+    expect(
+      stripe
+        .requests()
+        .slice(before)
+        .filter((r) => r.path.endsWith("/line_items")),
+    ).toHaveLength(0);
   });
 
   it("a session carrying the configured Price becomes a preorder (line items read once)", async () => {
@@ -119,7 +139,12 @@ describe("2. which foreign sessions become preorders", () => {
     const events = state().pay(sessionId);
     await hook.deliver(byType(events, "checkout.session.completed"));
     expect(await preorderDoc(foreignPreorderId(sessionId))).toMatchObject({ status: "succeeded", amount: 9900 });
-    expect(stripe.requests().slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v1/checkout/sessions/${sessionId}/line_items`]);
+    expect(
+      stripe
+        .requests()
+        .slice(before)
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual([`GET /v1/checkout/sessions/${sessionId}/line_items`]);
   });
 
   it.each([
@@ -165,7 +190,12 @@ describe("3. a refund that arrives first is never lost", () => {
     const refund = byType(state().refund(p.sessionId), "charge.refunded");
     const before = stripe.requests().length;
     expect((await hook.deliver(refund)).body.outcome).toBe("applied");
-    expect(stripe.requests().slice(before).map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1/checkout/sessions"]);
+    expect(
+      stripe
+        .requests()
+        .slice(before)
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual(["GET /v1/checkout/sessions"]);
     expect(await preorderDoc(p.preorderId)).toMatchObject({ status: "refunded", amountRefunded: 9900 });
   });
 });
@@ -222,7 +252,11 @@ describe("5. disputes", () => {
     const created = support.dispute(state(), p.sessionId);
     await deliverAll(created);
     const held = (await preorderDoc(p.preorderId))!;
-    expect(held).toMatchObject({ status: "succeeded", hold: { reason: "dispute" }, dispute: { status: "needs_response", reason: "fraudulent" } });
+    expect(held).toMatchObject({
+      status: "succeeded",
+      hold: { reason: "dispute" },
+      dispute: { status: "needs_response", reason: "fraudulent" },
+    });
     expect(held.hold.disputeId).toBe(held.dispute.id);
     expect(held.hold.since.toMillis()).toBe(created[0].data.object.created * 1000);
     const won = support.dispute(state(), p.sessionId, { outcome: "won" });

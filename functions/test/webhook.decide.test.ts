@@ -65,13 +65,33 @@ describe("mismatch: only the preorder's own payment may change it", () => {
   const cases: Array<[string, Stored, PreorderChange, string | null]> = [
     ["its own session", stored(), change(), null],
     ["another session", stored(), change({ sessionId: "cs_2" }), "session cs_2 is not this preorder's (cs_1)"],
-    ["a session when none is stored", stored({ stripe: { customerId: null, sessionId: null, paymentIntentId: null } }), change(), "session cs_1 is not this preorder's (none)"],
-    ["its own PaymentIntent", stored({ stripe: { customerId: null, sessionId: "cs_1", paymentIntentId: "pi_1" } }), piChange({ amount: 1 }), null],
-    ["another PaymentIntent, even of the right amount", stored({ stripe: { customerId: null, sessionId: "cs_1", paymentIntentId: "pi_9" } }), piChange(), "payment intent pi_1 is not this preorder's (pi_9)"],
+    [
+      "a session when none is stored",
+      stored({ stripe: { customerId: null, sessionId: null, paymentIntentId: null } }),
+      change(),
+      "session cs_1 is not this preorder's (none)",
+    ],
+    [
+      "its own PaymentIntent",
+      stored({ stripe: { customerId: null, sessionId: "cs_1", paymentIntentId: "pi_1" } }),
+      piChange({ amount: 1 }),
+      null,
+    ],
+    [
+      "another PaymentIntent, even of the right amount",
+      stored({ stripe: { customerId: null, sessionId: "cs_1", paymentIntentId: "pi_9" } }),
+      piChange(),
+      "payment intent pi_1 is not this preorder's (pi_9)",
+    ],
     ["an unknown PaymentIntent of the right amount and currency", stored(), piChange(), null],
     ["an unknown PaymentIntent of another amount", stored(), piChange({ amount: 100 }), "100 usd is not this preorder's 9900 usd"],
     ["an unknown PaymentIntent of another currency", stored(), piChange({ currency: "hkd" }), "9900 hkd is not this preorder's 9900 usd"],
-    ["no PaymentIntent and no amount", stored(), piChange({ paymentIntentId: null, amount: null, currency: null }), "nothing ties this event to the preorder's payment"],
+    [
+      "no PaymentIntent and no amount",
+      stored(),
+      piChange({ paymentIntentId: null, amount: null, currency: null }),
+      "nothing ties this event to the preorder's payment",
+    ],
     ["an amount without a currency", stored(), piChange({ currency: null }), "nothing ties this event to the preorder's payment"],
     ["a currency without an amount", stored(), piChange({ amount: null }), "nothing ties this event to the preorder's payment"],
     ["a PaymentIntent of the right amount when none is stored", stored(), piChange({ paymentIntentId: "pi_x" }), null],
@@ -87,10 +107,21 @@ describe("mismatch: only the preorder's own payment may change it", () => {
 });
 
 describe("decide without a stored preorder", () => {
-  const foreign = { sessionId: "cs_f", paymentLink: "plink_1", email: "a@x.com", color: "unspecified", locale: "en" as const, amount: 12800, currency: "hkd" };
+  const foreign = {
+    sessionId: "cs_f",
+    paymentLink: "plink_1",
+    email: "a@x.com",
+    color: "unspecified",
+    locale: "en" as const,
+    amount: 12800,
+    currency: "hkd",
+  };
 
   it("a paid foreign session becomes a preorder with every field", () => {
-    const d = decide(null, change({ sessionId: "cs_f", foreign, facts: { customerId: "cus_f", paymentIntentId: "pi_f" }, created: 7, eventId: "evt_f" }));
+    const d = decide(
+      null,
+      change({ sessionId: "cs_f", foreign, facts: { customerId: "cus_f", paymentIntentId: "pi_f" }, created: 7, eventId: "evt_f" }),
+    );
     expect(d).toEqual({
       outcome: "applied",
       create: {
@@ -160,7 +191,12 @@ describe("decide: status moves", () => {
       { outcome: "applied", update: { status: "succeeded", errorReason: null, lastEventCreated: 100, lastEventId: "evt_b" } },
     ],
     ["succeeded ↛ failed", { status: "succeeded" }, { status: "failed" }, { outcome: "stale", reason: "succeeded cannot become failed" }],
-    ["refunded ↛ succeeded", { status: "refunded" }, { status: "succeeded" }, { outcome: "stale", reason: "refunded cannot become succeeded" }],
+    [
+      "refunded ↛ succeeded",
+      { status: "refunded" },
+      { status: "succeeded" },
+      { outcome: "stale", reason: "refunded cannot become succeeded" },
+    ],
     [
       "same status, newer by time: takes the newer reason",
       { status: "failed", errorReason: "old", lastEventCreated: 99, lastEventId: "evt_z" },
@@ -224,9 +260,24 @@ describe("decide: facts fill gaps whatever the order", () => {
   const customer = { name: "A", phone: "+1", shipping };
   const done: Partial<Stored> = { status: "refunded", lastEventCreated: 500, lastEventId: "evt_z" };
   const cases: Array<[string, Partial<Stored>, Partial<PreorderChange>, Record<string, unknown> | null]> = [
-    ["the PaymentIntent when unknown", done, { facts: { paymentIntentId: "pi_1" }, paymentIntentId: "pi_1" }, { "stripe.paymentIntentId": "pi_1" }],
-    ["not the PaymentIntent when known", { ...done, stripe: { customerId: "cus_1", sessionId: "cs_1", paymentIntentId: "pi_1" } }, { facts: { paymentIntentId: "pi_1" } }, null],
-    ["the customer id when unknown", { ...done, stripe: { customerId: null, sessionId: "cs_1", paymentIntentId: null } }, { facts: { customerId: "cus_2" } }, { "stripe.customerId": "cus_2" }],
+    [
+      "the PaymentIntent when unknown",
+      done,
+      { facts: { paymentIntentId: "pi_1" }, paymentIntentId: "pi_1" },
+      { "stripe.paymentIntentId": "pi_1" },
+    ],
+    [
+      "not the PaymentIntent when known",
+      { ...done, stripe: { customerId: "cus_1", sessionId: "cs_1", paymentIntentId: "pi_1" } },
+      { facts: { paymentIntentId: "pi_1" } },
+      null,
+    ],
+    [
+      "the customer id when unknown",
+      { ...done, stripe: { customerId: null, sessionId: "cs_1", paymentIntentId: null } },
+      { facts: { customerId: "cus_2" } },
+      { "stripe.customerId": "cus_2" },
+    ],
     ["not the customer id when known", done, { facts: { customerId: "cus_2" } }, null],
     ["the customer details when unknown", done, { facts: { customer } }, { customer }],
     ["not the customer details when known", { ...done, customer }, { facts: { customer: { ...customer, name: "B" } } }, null],
@@ -242,9 +293,17 @@ describe("decide: facts fill gaps whatever the order", () => {
   });
 
   it("a partial refund of a paid order keeps it succeeded; the full amount makes it refunded", () => {
-    const paid = stored({ status: "succeeded", lastEventCreated: 1, lastEventId: "evt_a", stripe: { customerId: null, sessionId: "cs_1", paymentIntentId: "pi_1" } });
+    const paid = stored({
+      status: "succeeded",
+      lastEventCreated: 1,
+      lastEventId: "evt_a",
+      stripe: { customerId: null, sessionId: "cs_1", paymentIntentId: "pi_1" },
+    });
     const partial = piChange({ eventType: "charge.refunded", status: "succeeded", facts: { amountRefunded: 2500 } });
-    expect(decide(paid, partial)).toEqual({ outcome: "applied", update: { amountRefunded: 2500, lastEventCreated: 100, lastEventId: "evt_b" } });
+    expect(decide(paid, partial)).toEqual({
+      outcome: "applied",
+      update: { amountRefunded: 2500, lastEventCreated: 100, lastEventId: "evt_b" },
+    });
     const full = piChange({ eventType: "charge.refunded", status: "refunded", facts: { amountRefunded: 9900 } });
     expect(decide(paid, full).update).toMatchObject({ status: "refunded", amountRefunded: 9900 });
   });
@@ -336,7 +395,10 @@ describe("disputes", () => {
   });
 
   it("a dispute that overtook the payment also moves created → succeeded", () => {
-    const out = decide(stored({ stripe: { customerId: null, sessionId: "cs_1", paymentIntentId: "pi_1" } }), disputeChange(d("needs_response")));
+    const out = decide(
+      stored({ stripe: { customerId: null, sessionId: "cs_1", paymentIntentId: "pi_1" } }),
+      disputeChange(d("needs_response")),
+    );
     expect(out.update).toMatchObject({ status: "succeeded", hold: HOLD });
   });
 });
@@ -350,8 +412,22 @@ describe("which foreign sessions sell the offer", () => {
     ["the Price, no link", null, offer, ["price_1"], null, true],
     ["another Price", "plink_x", offer, ["price_2"], "not a sale of the offer (payment link plink_x, price price_2)", true],
     ["no line items", null, offer, [], "not a sale of the offer (payment link none, price none)", true],
-    ["another link, no price configured", "plink_x", { ...offer, priceId: null }, null, "not a sale of the offer (payment link plink_x, price none)", false],
-    ["nothing configured", "plink_a", { paymentLinks: [], priceId: null }, null, "not a sale of the offer: no Payment Link or Price is configured", false],
+    [
+      "another link, no price configured",
+      "plink_x",
+      { ...offer, priceId: null },
+      null,
+      "not a sale of the offer (payment link plink_x, price none)",
+      false,
+    ],
+    [
+      "nothing configured",
+      "plink_a",
+      { paymentLinks: [], priceId: null },
+      null,
+      "not a sale of the offer: no Payment Link or Price is configured",
+      false,
+    ],
     ["line items not looked up", "plink_x", offer, null, "not a sale of the offer (payment link plink_x, price none)", true],
   ];
   it.each(cases)("%s", (_l, link, o, prices, reason, lookup) => {
@@ -431,7 +507,12 @@ describe("toPreorderChange: checkout sessions", () => {
 
   it.each([
     ["a subscription session", "checkout.session.completed", { mode: "subscription" }, "session mode subscription"],
-    ["an unpaid session of no preorder", "checkout.session.completed", { payment_status: "unpaid", metadata: {}, client_reference_id: null }, "unpaid session of no preorder"],
+    [
+      "an unpaid session of no preorder",
+      "checkout.session.completed",
+      { payment_status: "unpaid", metadata: {}, client_reference_id: null },
+      "unpaid session of no preorder",
+    ],
   ])("ignores %s", (_l, type, over, reason) => expect(mapped(type, over)).toEqual({ kind: "ignored", reason }));
 
   it("claims by client_reference_id when metadata has no preorder_id; empty strings claim nothing", () => {
@@ -485,7 +566,10 @@ describe("toPreorderChange: checkout sessions", () => {
     });
     expect(c.facts).toEqual({ paymentIntentId: "pi_obj", customerId: "cus_obj" });
     expect(c.paymentIntentId).toBe("pi_obj");
-    expect(changeOf("checkout.session.expired", { payment_intent: null, customer: null, customer_details: null, collected_information: null }).facts).toEqual({});
+    expect(
+      changeOf("checkout.session.expired", { payment_intent: null, customer: null, customer_details: null, collected_information: null })
+        .facts,
+    ).toEqual({});
   });
 
   it("name falls back to the shipping name; shipping without an address keeps null", () => {
@@ -496,7 +580,10 @@ describe("toPreorderChange: checkout sessions", () => {
     expect(c.facts.customer).toEqual({ name: "Ship", phone: null, shipping: { name: "Ship", address: null } });
     const d = changeOf("checkout.session.completed", { collected_information: null });
     expect(d.facts.customer).toEqual({ name: "Ada", phone: "+852", shipping: null });
-    const e = changeOf("checkout.session.completed", { customer_details: null, collected_information: { shipping_details: { address: ADDRESS } } });
+    const e = changeOf("checkout.session.completed", {
+      customer_details: null,
+      collected_information: { shipping_details: { address: ADDRESS } },
+    });
     expect(e.facts.customer).toEqual({ name: null, phone: null, shipping: { name: null, address: ADDRESS } });
   });
 });
@@ -507,8 +594,16 @@ describe("shipping details in every API version", () => {
     ["basil and later: collected_information", { collected_information: { shipping_details: ship("c") } }, "c"],
     ["acacia and earlier: shipping_details", { shipping_details: ship("s") }, "s"],
     ["before 2020: shipping", { shipping: ship("o") }, "o"],
-    ["acacia carries both: collected_information first", { collected_information: { shipping_details: ship("c") }, shipping_details: ship("s") }, "c"],
-    ["shipping_details before shipping", { collected_information: { shipping_details: null }, shipping_details: ship("s"), shipping: ship("o") }, "s"],
+    [
+      "acacia carries both: collected_information first",
+      { collected_information: { shipping_details: ship("c") }, shipping_details: ship("s") },
+      "c",
+    ],
+    [
+      "shipping_details before shipping",
+      { collected_information: { shipping_details: null }, shipping_details: ship("s"), shipping: ship("o") },
+      "s",
+    ],
   ])("%s", (_l, over, name) => expect(shippingOf(over as never)?.name).toBe(name));
   it("none at all", () => expect(shippingOf({} as never)).toBeNull());
 });
@@ -554,7 +649,10 @@ describe("toPreorderChange: PaymentIntents, charges, disputes", () => {
     ["at most 500 characters", { message: "m".repeat(600) }, "m".repeat(500)],
   ])("payment_intent.payment_failed keeps %s", (_l, error, reason) => {
     const m = toPreorderChange(ev("payment_intent.payment_failed", pi({ last_payment_error: error, customer: null, metadata: {} })));
-    expect(m).toMatchObject({ kind: "change", change: { status: "failed", errorReason: reason, preorderId: null, facts: { paymentIntentId: "pi_1" } } });
+    expect(m).toMatchObject({
+      kind: "change",
+      change: { status: "failed", errorReason: reason, preorderId: null, facts: { paymentIntentId: "pi_1" } },
+    });
     if (m.kind === "change") expect(m.change.facts).not.toHaveProperty("customerId");
   });
 
@@ -665,7 +763,13 @@ describe("toPreorderChange: PaymentIntents, charges, disputes", () => {
   it("every handled type maps its own object", () => {
     const objects: Record<string, Record<string, unknown>> = { checkout: session(), payment_intent: pi(), charge: charge() };
     for (const type of HANDLED_EVENT_TYPES) {
-      const object = type.startsWith("checkout") ? objects.checkout! : type.startsWith("payment_intent") ? objects.payment_intent! : type.startsWith("charge.dispute") ? dispute() : objects.charge!;
+      const object = type.startsWith("checkout")
+        ? objects.checkout!
+        : type.startsWith("payment_intent")
+          ? objects.payment_intent!
+          : type.startsWith("charge.dispute")
+            ? dispute()
+            : objects.charge!;
       expect(toPreorderChange(ev(type, object)).kind).toBe("change");
     }
     expect(HANDLED_EVENT_TYPES).toHaveLength(10);

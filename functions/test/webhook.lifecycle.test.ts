@@ -121,7 +121,10 @@ const LIFECYCLES: Record<string, () => Promise<Template>> = {
   "Payment Link sale, two partial refunds": async () => {
     const f = foreign({ email: "link.partial@example.com" });
     const s = stripe.server.state;
-    return { ...f, events: [...s.pay(f.sessionId), ...s.refund(f.sessionId, { amount: 4000 }), ...s.refund(f.sessionId, { amount: 5900 })] };
+    return {
+      ...f,
+      events: [...s.pay(f.sessionId), ...s.refund(f.sessionId, { amount: 4000 }), ...s.refund(f.sessionId, { amount: 5900 })],
+    };
   },
   "sale of another product": async () => {
     const f = foreign({ paymentLink: "plink_someone_else", email: "tshirt@example.com", amount: 2500 });
@@ -148,7 +151,11 @@ const LIFECYCLES: Record<string, () => Promise<Template>> = {
     const p = await preorder();
     const s = stripe.server.state;
     const events = [...s.pay(p.sessionId)];
-    events.push(...dispute(s, p.sessionId), ...dispute(s, p.sessionId, { status: "under_review" }), ...dispute(s, p.sessionId, { outcome: "lost" }));
+    events.push(
+      ...dispute(s, p.sessionId),
+      ...dispute(s, p.sessionId, { status: "under_review" }),
+      ...dispute(s, p.sessionId, { outcome: "lost" }),
+    );
     return { ...p, events };
   },
   "Payment Link sale, dispute won": async () => {
@@ -169,7 +176,10 @@ const LIFECYCLES: Record<string, () => Promise<Template>> = {
   "two declines in the same second": async () => {
     const p = await preorder();
     const s = stripe.server.state;
-    const events = sameSecond(() => [...s.decline(p.sessionId), ...s.decline(p.sessionId, { message: "Your card has insufficient funds." })]);
+    const events = sameSecond(() => [
+      ...s.decline(p.sessionId),
+      ...s.decline(p.sessionId, { message: "Your card has insufficient funds." }),
+    ]);
     return { ...p, events };
   },
 };
@@ -222,7 +232,8 @@ const EXPECTED: Record<string, (doc: Doc) => void> = {
   "Payment Link sale, dispute won": (d) =>
     expect(d).toMatchObject({ status: "succeeded", origin: "stripe", hold: null, dispute: { status: "won", outcome: "won" } }),
   "two declines and a payment in the same second": (d) => expect(d).toMatchObject({ status: "succeeded", errorReason: null }),
-  "two declines in the same second": (d) => expect(d).toMatchObject({ status: "failed", errorReason: expect.stringMatching(/declined|insufficient/) }),
+  "two declines in the same second": (d) =>
+    expect(d).toMatchObject({ status: "failed", errorReason: expect.stringMatching(/declined|insufficient/) }),
 };
 
 /** A copy of the template with every Stripe and preorder id suffixed, so that each run is its own order. */

@@ -33,9 +33,7 @@ export class TransientError extends Error {
 const DOC_ID = /^[A-Za-z0-9_-]{1,160}$/;
 
 /** Where an event goes: a preorder, or nowhere (with the reason, ledgered `ignored`). */
-type Placement =
-  | { preorderId: string; change: PreorderChange; mustExist: boolean }
-  | { preorderId: null; reason: string };
+type Placement = { preorderId: string; change: PreorderChange; mustExist: boolean } | { preorderId: null; reason: string };
 
 const nowhere = (reason: string): Placement => ({ preorderId: null, reason });
 
@@ -59,7 +57,9 @@ async function placeByStripe(change: PreorderChange, pi: string): Promise<Placem
   if (!session) return nowhere(`payment intent ${pi} belongs to no Checkout Session`);
   const claimed = session.metadata?.preorder_id || session.client_reference_id;
   if (claimed) {
-    return DOC_ID.test(claimed) ? { preorderId: claimed, change: { ...change, sessionId: session.id }, mustExist: false } : nowhere("no preorder for this event");
+    return DOC_ID.test(claimed)
+      ? { preorderId: claimed, change: { ...change, sessionId: session.id }, mustExist: false }
+      : nowhere("no preorder for this event");
   }
   const why = await offerReason({ sessionId: session.id, paymentLink: idOf(session.payment_link) });
   if (why) return nowhere(why);
@@ -69,7 +69,10 @@ async function placeByStripe(change: PreorderChange, pi: string): Promise<Placem
 }
 
 async function place(event: Stripe.Event, change: PreorderChange): Promise<Placement> {
-  if (change.preorderId) return DOC_ID.test(change.preorderId) ? { preorderId: change.preorderId, change, mustExist: false } : nowhere("no preorder for this event");
+  if (change.preorderId)
+    return DOC_ID.test(change.preorderId)
+      ? { preorderId: change.preorderId, change, mustExist: false }
+      : nowhere("no preorder for this event");
   if (change.foreign) {
     const why = await offerReason(change.foreign);
     return why ? nowhere(why) : { preorderId: foreignPreorderId(change.foreign.sessionId), change, mustExist: false };

@@ -43,7 +43,11 @@ export interface OfferMatch {
  * Prices, looked up only when the Payment Link does not settle it (null: not looked up). Returns null when it
  * is, else the reason it is not.
  */
-export function notTheOffer(session: Pick<ForeignSession, "paymentLink">, offer: OfferMatch, priceIds: readonly string[] | null): string | null {
+export function notTheOffer(
+  session: Pick<ForeignSession, "paymentLink">,
+  offer: OfferMatch,
+  priceIds: readonly string[] | null,
+): string | null {
   if (session.paymentLink && offer.paymentLinks.includes(session.paymentLink)) return null;
   if (offer.priceId && priceIds?.includes(offer.priceId)) return null;
   if (!offer.priceId && offer.paymentLinks.length === 0) return "not a sale of the offer: no Payment Link or Price is configured";
