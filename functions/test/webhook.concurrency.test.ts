@@ -27,7 +27,17 @@ afterAll(async () => {
   await hook.close();
   await stripe.close();
 });
-const { LIFECYCLES, run } = lifecycleKit(() => ({ stripe, hook }));
+const kit = lifecycleKit(() => ({ stripe, hook }));
+const { run } = kit;
+/** Ours and a Dashboard sale, plus the account's harder cases whose events race for one preorder. */
+const LIFECYCLES = {
+  ...kit.LIFECYCLES,
+  ...Object.fromEntries(
+    ["Payment Link sale, refunded", "dispute lost", "a $1 Payment Link payment that claims a preorder", "pay then two partial refunds"].map(
+      (name) => [name, kit.ACCOUNT_LIFECYCLES[name]!],
+    ),
+  ),
+};
 
 const checkout = (email: string) =>
   createCheckoutSession.run({ data: { email, color: "khaki" }, rawRequest: {} as never, acceptsStreaming: false } as never);
@@ -79,11 +89,12 @@ describe("concurrent webhook deliveries", () => {
       );
       const wrong = results.filter(
         (r) =>
-          !r.statuses.every((s) => s === 200) ||
+          // 200, or 500 for an event of a sale whose preorder did not exist yet, settled by Stripe's redelivery
+          !r.settled ||
           JSON.stringify(r.doc) !== JSON.stringify(reference.doc) ||
           // one ledger entry per distinct event, never a second one for a repeat
           JSON.stringify(r.ledger.map((l) => l?.type)) !== JSON.stringify(reference.ledger.map((l) => l?.type)) ||
-          !r.ledger.every((l) => l && ["applied", "stale", "ignored"].includes(l.outcome)),
+          !r.ledger.every((l) => l && ["applied", "stale", "ignored", "mismatch"].includes(l.outcome)),
       );
       // How many runs went wrong, and the first of them in full.
       expect({ wrong: wrong.length, first: wrong[0] }).toEqual({ wrong: 0, first: undefined });

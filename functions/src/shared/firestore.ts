@@ -42,6 +42,8 @@ export const COLLECTIONS = {
   paymentIntents: "stripe_payment_intents",
   stripeEvents: "stripe_events",
   klaviyoDeliveries: "klaviyo_deliveries",
+  /** A Stripe object that claimed a preorder it does not belong to (webhook mismatch), for operations. */
+  anomalies: "anomalies",
 } as const;
 
 /** gRPC ALREADY_EXISTS, as raised by `DocumentReference.create()` on an existing document. */
