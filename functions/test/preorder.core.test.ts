@@ -87,6 +87,9 @@ describe("newPreorder", () => {
       lastEventCreated: null,
       lastEventId: null,
       origin: "callable",
+      hold: null,
+      flagged: false,
+      dispute: null,
     });
   });
 
