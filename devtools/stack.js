@@ -96,6 +96,7 @@ async function startStack(opts = {}) {
     hub: base.emulators.hub.port,
     logging: base.emulators.logging.port,
     firestore: base.emulators.firestore.port,
+    auth: base.emulators.auth.port,
     stripe: 12111,
     klaviyo: 12112,
     ...(opts.ports ?? {}),
@@ -169,6 +170,8 @@ async function startStack(opts = {}) {
       ENFORCE_APP_CHECK: "false",
       KLAVIYO_MAX_EVENT_AGE_MINUTES: "1440",
       MIN_INSTANCES: "0",
+      ADMIN_WEB_API_KEY: "",
+      ADMIN_AUTH_DOMAIN: "",
       ...(opts.params ?? {}),
     };
     // The emulator lets functions/.env.local override everything (it also writes one when it has to
@@ -209,14 +212,20 @@ async function startStack(opts = {}) {
       hub: { host: "127.0.0.1", port: ports.hub },
       logging: { host: "127.0.0.1", port: ports.logging },
       firestore: { host: "127.0.0.1", port: ports.firestore },
+      auth: { host: "127.0.0.1", port: ports.auth },
       ui: { ...config.emulators.ui, enabled: uiCached },
     };
+    // The console signs in against the local Auth emulator: its CSP (only the /admin one) lets the page reach it
+    const authOrigin = `http://127.0.0.1:${ports.auth}`;
+    for (const entry of config.hosting.headers.filter((h) => h.source === "/admin**"))
+      for (const header of entry.headers.filter((h) => h.key === "Content-Security-Policy"))
+        header.value = header.value.replace("connect-src 'self'", `connect-src 'self' ${authOrigin}`);
     // opts.extraCodebases: more function sources, e.g. the benchmark's trivial onRequest baseline
     for (const source of opts.extraCodebases ?? []) config.functions.push({ source, codebase: path.basename(source) });
     const configFile = path.join(ROOT, `.firebase.${projectId}.json`);
     fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
     stops.push(() => fs.rmSync(configFile, { force: true }));
-    const only = ["functions", ...(opts.hosting === false ? [] : ["hosting"]), ...(realFirestore ? ["firestore"] : [])].join(",");
+    const only = ["auth", "functions", ...(opts.hosting === false ? [] : ["hosting"]), ...(realFirestore ? ["firestore"] : [])].join(",");
 
     const env = {
       ...process.env,
@@ -304,7 +313,11 @@ async function startStack(opts = {}) {
         stripe: stripe?.url ?? "https://dashboard.stripe.com/test",
         klaviyo: klaviyo?.url ?? "https://www.klaviyo.com",
         ui: uiCached ? `http://127.0.0.1:${base.emulators.ui.port}` : null,
+        admin: `${siteUrl}/admin`,
+        auth: authOrigin,
       },
+      /** A user of the local Auth emulator, with custom claims (e.g. { admin: true }); returns its uid. */
+      createUser: (email, password, claims) => require("./admin").emulatorUser(authOrigin, projectId, email, password, claims),
       emulatorLog: () => out,
       stop,
     };

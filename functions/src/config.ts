@@ -33,6 +33,15 @@ const SHIPPING_COUNTRIES = defineString("SHIPPING_COUNTRIES", {
 const ENFORCE_APP_CHECK = defineBoolean("ENFORCE_APP_CHECK", { default: false });
 const KLAVIYO_MAX_EVENT_AGE_MINUTES = defineInt("KLAVIYO_MAX_EVENT_AGE_MINUTES", { default: 24 * 60 });
 
+const ADMIN_WEB_API_KEY = defineString("ADMIN_WEB_API_KEY", {
+  default: "",
+  description: "The Firebase web app's API key, for the console's sign-in (Project settings → Your apps)",
+});
+const ADMIN_AUTH_DOMAIN = defineString("ADMIN_AUTH_DOMAIN", {
+  default: "",
+  description: "The console's Auth domain for Google sign-in; empty = <project>.firebaseapp.com",
+});
+
 /** Instances kept warm for the callable and the webhook: 1 during a launch window, 0 otherwise. */
 export const MIN_INSTANCES = defineInt("MIN_INSTANCES", { default: 0 });
 
@@ -111,3 +120,22 @@ export const klaviyoConfig = (): KlaviyoConfig => ({
   apiUrl: read(KLAVIYO_API_URL).replace(/\/+$/, ""),
   maxEventAgeMs: read(KLAVIYO_MAX_EVENT_AGE_MINUTES) * 60_000,
 });
+
+export interface ConsoleWebConfig {
+  projectId: string;
+  apiKey: string;
+  authDomain: string;
+  /** host:port of the Auth emulator when one runs (set by the Functions emulator), else null */
+  authEmulator: string | null;
+}
+/** What the console page needs to sign in: public values (a web API key is not a secret). */
+export function consoleWebConfig(): ConsoleWebConfig {
+  const projectId = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? "";
+  const authEmulator = process.env.FIREBASE_AUTH_EMULATOR_HOST || null;
+  return {
+    projectId,
+    apiKey: read(ADMIN_WEB_API_KEY) || (authEmulator ? "local-emulator-key" : ""),
+    authDomain: read(ADMIN_AUTH_DOMAIN) || `${projectId}.firebaseapp.com`,
+    authEmulator,
+  };
+}
