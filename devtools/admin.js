@@ -64,7 +64,10 @@ async function reachable(hostPort) {
 async function target(args) {
   const defaultProject = () => JSON.parse(fs.readFileSync(path.join(ROOT, ".firebaserc"), "utf8")).projects.default;
   if (args.emulator || process.env.FIREBASE_AUTH_EMULATOR_HOST)
-    return { emulator: args.emulator === true ? null : args.emulator || process.env.FIREBASE_AUTH_EMULATOR_HOST, projectId: args.project || defaultProject() };
+    return {
+      emulator: args.emulator === true ? null : args.emulator || process.env.FIREBASE_AUTH_EMULATOR_HOST,
+      projectId: args.project || defaultProject(),
+    };
   if (!args.project && fs.existsSync(STACK_FILE)) {
     const stack = JSON.parse(fs.readFileSync(STACK_FILE, "utf8"));
     if (stack.authHost && (await reachable(stack.authHost))) return { emulator: stack.authHost, projectId: stack.projectId };
@@ -91,7 +94,9 @@ async function main() {
   } catch (err) {
     if (err.code !== "auth/user-not-found") throw err;
     if (!(t.emulator && command === "grant" && args.password)) {
-      process.stderr.write(`No account ${email} in ${where}: it must sign in to the console once first${t.emulator ? " (or pass --password to create it in the emulator)" : ""}.\n`);
+      process.stderr.write(
+        `No account ${email} in ${where}: it must sign in to the console once first${t.emulator ? " (or pass --password to create it in the emulator)" : ""}.\n`,
+      );
       process.exit(1);
     }
     user = await auth.createUser({ email: email.trim().toLowerCase(), password: String(args.password), emailVerified: true });

@@ -200,7 +200,9 @@ class StripeServer {
       });
     const charge = this.state.charges.get(pi.latest_charge);
     if (charge?.refunded)
-      return stripeError(400, "invalid_request_error", `Charge ${charge.id} has already been refunded.`, { code: "charge_already_refunded" });
+      return stripeError(400, "invalid_request_error", `Charge ${charge.id} has already been refunded.`, {
+        code: "charge_already_refunded",
+      });
     const session = [...this.state.sessions.values()].find((s) => s.payment_intent === pi.id);
     const events = this.state.refund(session.id, { amount: params.amount ? Number(params.amount) : undefined });
     const refund = events[0].data.object;

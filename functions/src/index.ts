@@ -54,7 +54,9 @@ export const adminOrders = onCall({ ...consoleOpts, secrets: [STRIPE_SECRET_KEY]
 export const adminOrder = onCall(consoleOpts, (request) => admin().adminOrder(request));
 export const adminFunnel = onCall(consoleOpts, (request) => admin().adminFunnel(request));
 export const adminRefund = onCall({ ...consoleOpts, secrets: [STRIPE_SECRET_KEY] }, (request) => admin().adminRefund(request));
-export const adminExport = onRequest({ ...consoleOpts, memory: "512MiB", timeoutSeconds: 540 }, (req, res) => admin().adminExport(req, res));
+export const adminExport = onRequest({ ...consoleOpts, memory: "512MiB", timeoutSeconds: 540 }, (req, res) =>
+  admin().adminExport(req, res),
+);
 
 /** Funnel counters: each status change counted once, into sharded per-day documents (admin/funnel-trigger.ts). */
 export const onPreorderCounted = (

@@ -96,8 +96,26 @@ async function loadOrders(append = false) {
 // ---- one order ---------------------------------------------------------------------------------------
 
 const table = (id, head, rows) =>
-  h("table", { id }, h("thead", {}, h("tr", {}, head.map((c) => h("th", {}, c)))), h("tbody", {}, rows));
-const dl = (pairs) => h("dl", {}, pairs.filter(([, v]) => v !== undefined).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "—")]));
+  h(
+    "table",
+    { id },
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        head.map((c) => h("th", {}, c)),
+      ),
+    ),
+    h("tbody", {}, rows),
+  );
+const dl = (pairs) =>
+  h(
+    "dl",
+    {},
+    pairs.filter(([, v]) => v !== undefined).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "—")]),
+  );
 
 async function showOrder(id) {
   const section = $("#order");
@@ -126,7 +144,13 @@ async function showOrder(id) {
             e.target.disabled = true;
             try {
               const r = (await call("refund")({ preorderId: o.preorderId })).data;
-              actions.append(h("span", { id: "action-result" }, ` Refund ${r.refundId} ${r.status}; the order turns refunded when Stripe's webhook arrives.`));
+              actions.append(
+                h(
+                  "span",
+                  { id: "action-result" },
+                  ` Refund ${r.refundId} ${r.status}; the order turns refunded when Stripe's webhook arrives.`,
+                ),
+              );
               setTimeout(() => showOrder(id), 1500);
             } catch (err) {
               actions.append(h("span", { id: "action-result", class: "error" }, ` ${err.message}`));
@@ -140,11 +164,26 @@ async function showOrder(id) {
   const timeline = [
     h("tr", {}, h("td", {}, when(o.createdAt)), h("td", {}, "preorder created"), h("td", {}, o.origin), h("td", {}, "")),
     ...o.timeline.map((e) =>
-      h("tr", { "data-event": e.eventId }, h("td", {}, when(e.created)), h("td", {}, e.type), h("td", {}, badge(e.outcome, "")), h("td", {}, e.reason ?? "")),
+      h(
+        "tr",
+        { "data-event": e.eventId },
+        h("td", {}, when(e.created)),
+        h("td", {}, e.type),
+        h("td", {}, badge(e.outcome, "")),
+        h("td", {}, e.reason ?? ""),
+      ),
     ),
   ];
   const deliveries = o.deliveries.map((d) =>
-    h("tr", {}, h("td", {}, d.key), h("td", {}, badge(d.state, "")), h("td", { class: "num" }, d.attempts), h("td", {}, d.lastError ?? ""), h("td", {}, when(d.sentAt ?? d.updatedAt))),
+    h(
+      "tr",
+      {},
+      h("td", {}, d.key),
+      h("td", {}, badge(d.state, "")),
+      h("td", { class: "num" }, d.attempts),
+      h("td", {}, d.lastError ?? ""),
+      h("td", {}, when(d.sentAt ?? d.updatedAt)),
+    ),
   );
   const consent = o.marketingConsent;
   section.replaceChildren(
@@ -154,34 +193,59 @@ async function showOrder(id) {
     h(
       "div",
       { class: "grid" },
-      h("div", { class: "panel" }, h("h2", {}, "Order"), dl([
-        ["Email", o.email],
-        ["Colour", o.color],
-        ["Locale", o.locale],
-        ["Amount", money(o.amount, o.currency)],
-        ["Refunded", o.amountRefunded ? money(o.amountRefunded, o.currency) : "—"],
-        ["Error", o.errorReason ?? "—"],
-        ["Updated", when(o.updatedAt)],
-      ])),
-      h("div", { class: "panel", id: "shipping" }, h("h2", {}, "Shipping"), dl([
-        ["Name", c.shipping?.name ?? c.name ?? "—"],
-        ["Phone", c.phone ?? "—"],
-        ["Address", address || "—"],
-      ])),
-      h("div", { class: "panel" }, h("h2", {}, "Consent & source"), dl([
-        ["Marketing", consent ? `${consent.given ? "yes" : "no"} (${consent.locale}, text ${consent.textVersion}${consent.at ? `, ${when(consent.at)}` : ""})` : "not recorded"],
-        ["Campaign", o.attribution?.utm_campaign ?? "—"],
-        ["Source / medium", [o.attribution?.utm_source, o.attribution?.utm_medium].filter(Boolean).join(" / ") || "—"],
-        ["Referrer", o.attribution?.referrer ?? "—"],
-      ])),
-      h("div", { class: "panel" }, h("h2", {}, "Stripe & flags"), dl([
-        ["Session", o.stripe?.sessionId ?? "—"],
-        ["PaymentIntent", o.stripe?.paymentIntentId ?? "—"],
-        ["Customer", o.stripe?.customerId ?? "—"],
-        ["Hold", o.holdDetail ? `${o.holdDetail.reason} since ${when(o.holdDetail.since)}` : "none"],
-        ["Flagged", o.flagged ? "yes (an anomaly names this order)" : "no"],
-        ["Dispute", o.dispute ? `${o.dispute.id} ${o.dispute.status} ${o.dispute.reason ?? ""} ${o.dispute.outcome ?? ""}` : "none"],
-      ])),
+      h(
+        "div",
+        { class: "panel" },
+        h("h2", {}, "Order"),
+        dl([
+          ["Email", o.email],
+          ["Colour", o.color],
+          ["Locale", o.locale],
+          ["Amount", money(o.amount, o.currency)],
+          ["Refunded", o.amountRefunded ? money(o.amountRefunded, o.currency) : "—"],
+          ["Error", o.errorReason ?? "—"],
+          ["Updated", when(o.updatedAt)],
+        ]),
+      ),
+      h(
+        "div",
+        { class: "panel", id: "shipping" },
+        h("h2", {}, "Shipping"),
+        dl([
+          ["Name", c.shipping?.name ?? c.name ?? "—"],
+          ["Phone", c.phone ?? "—"],
+          ["Address", address || "—"],
+        ]),
+      ),
+      h(
+        "div",
+        { class: "panel" },
+        h("h2", {}, "Consent & source"),
+        dl([
+          [
+            "Marketing",
+            consent
+              ? `${consent.given ? "yes" : "no"} (${consent.locale}, text ${consent.textVersion}${consent.at ? `, ${when(consent.at)}` : ""})`
+              : "not recorded",
+          ],
+          ["Campaign", o.attribution?.utm_campaign ?? "—"],
+          ["Source / medium", [o.attribution?.utm_source, o.attribution?.utm_medium].filter(Boolean).join(" / ") || "—"],
+          ["Referrer", o.attribution?.referrer ?? "—"],
+        ]),
+      ),
+      h(
+        "div",
+        { class: "panel" },
+        h("h2", {}, "Stripe & flags"),
+        dl([
+          ["Session", o.stripe?.sessionId ?? "—"],
+          ["PaymentIntent", o.stripe?.paymentIntentId ?? "—"],
+          ["Customer", o.stripe?.customerId ?? "—"],
+          ["Hold", o.holdDetail ? `${o.holdDetail.reason} since ${when(o.holdDetail.since)}` : "none"],
+          ["Flagged", o.flagged ? "yes (an anomaly names this order)" : "no"],
+          ["Dispute", o.dispute ? `${o.dispute.id} ${o.dispute.status} ${o.dispute.reason ?? ""} ${o.dispute.outcome ?? ""}` : "none"],
+        ]),
+      ),
     ),
     h("h2", {}, "Status timeline (Stripe events as the ledger recorded them)"),
     table("timeline", ["When", "Event", "Outcome", "Reason"], timeline),
@@ -189,7 +253,20 @@ async function showOrder(id) {
     deliveries.length ? table("deliveries", ["Transition", "State", "Attempts", "Last error", "At"], deliveries) : h("p", {}, "None yet."),
     h("h2", {}, "Console actions"),
     o.audit.length
-      ? table("audit", ["At", "Who", "Action", "Result"], o.audit.map((x) => h("tr", {}, h("td", {}, when(x.at)), h("td", {}, x.who?.email ?? ""), h("td", {}, x.action), h("td", {}, x.result?.ok ? `ok ${x.result.refundId ?? x.result.state ?? ""}` : `failed: ${x.result?.error ?? ""}`))))
+      ? table(
+          "audit",
+          ["At", "Who", "Action", "Result"],
+          o.audit.map((x) =>
+            h(
+              "tr",
+              {},
+              h("td", {}, when(x.at)),
+              h("td", {}, x.who?.email ?? ""),
+              h("td", {}, x.action),
+              h("td", {}, x.result?.ok ? `ok ${x.result.refundId ?? x.result.state ?? ""}` : `failed: ${x.result?.error ?? ""}`),
+            ),
+          ),
+        )
       : h("p", {}, "None."),
   );
 }
@@ -206,7 +283,14 @@ function barChart(rows, label) {
   const ROW = 22;
   const max = Math.max(1, ...rows.map((r) => r.started));
   const scale = (n) => ((W - LABEL - 140) * n) / max;
-  const svg = h("svg", { class: "chart", width: W, height: rows.length * ROW + 8, viewBox: `0 0 ${W} ${rows.length * ROW + 8}`, role: "img", "aria-label": label });
+  const svg = h("svg", {
+    class: "chart",
+    width: W,
+    height: rows.length * ROW + 8,
+    viewBox: `0 0 ${W} ${rows.length * ROW + 8}`,
+    role: "img",
+    "aria-label": label,
+  });
   rows.forEach((r, i) => {
     const y = i * ROW + 4;
     svg.append(
@@ -220,21 +304,50 @@ function barChart(rows, label) {
 }
 
 const funnelTable = (id, title, rows) =>
-  h("div", { class: "panel" }, h("h2", {}, title), barChart(rows, title), table(id, [title.split(" ").pop(), ...METRICS, "conversion"], rows.map((r) =>
-    h("tr", { "data-key": r.key }, h("td", {}, r.key), METRICS.map((m) => h("td", { class: "num", "data-metric": m }, r[m])), h("td", { class: "num" }, pct(r.conversion))),
-  )));
+  h(
+    "div",
+    { class: "panel" },
+    h("h2", {}, title),
+    barChart(rows, title),
+    table(
+      id,
+      [title.split(" ").pop(), ...METRICS, "conversion"],
+      rows.map((r) =>
+        h(
+          "tr",
+          { "data-key": r.key },
+          h("td", {}, r.key),
+          METRICS.map((m) => h("td", { class: "num", "data-metric": m }, r[m])),
+          h("td", { class: "num" }, pct(r.conversion)),
+        ),
+      ),
+    ),
+  );
 
 async function loadFunnel() {
   $("#funnel-error").textContent = "";
   const range = Object.fromEntries([...new FormData($("#funnel-range")).entries()].filter(([, v]) => v));
   try {
     const f = (await call("funnel")(range)).data;
-    const legend = h("p", { class: "legend" }, METRICS.map((m) => h("span", {}, h("i", { class: m }), m)));
+    const legend = h(
+      "p",
+      { class: "legend" },
+      METRICS.map((m) => h("span", {}, h("i", { class: m }), m)),
+    );
     $("#funnel-body").replaceChildren(
       h("p", {}, `${f.from} to ${f.to} (UTC days; each preorder counted on the day it started)`),
-      h("div", { class: "panel", id: "overall" }, h("h2", {}, "Overall"), dl(METRICS.map((m) => [m, h("strong", { "data-metric": m }, f.overall[m])]).concat([["conversion", pct(f.overall.conversion)]]))),
+      h(
+        "div",
+        { class: "panel", id: "overall" },
+        h("h2", {}, "Overall"),
+        dl(METRICS.map((m) => [m, h("strong", { "data-metric": m }, f.overall[m])]).concat([["conversion", pct(f.overall.conversion)]])),
+      ),
       legend,
-      funnelTable("by-day", "By day", f.byDay.filter((d) => d.started > 0)),
+      funnelTable(
+        "by-day",
+        "By day",
+        f.byDay.filter((d) => d.started > 0),
+      ),
       h("div", { class: "grid" }, funnelTable("by-color", "By colour", f.by.color), funnelTable("by-locale", "By locale", f.by.locale)),
       funnelTable("by-campaign", "By campaign", f.by.campaign),
       funnelTable("by-source", "By source", f.by.source),
@@ -282,10 +395,14 @@ async function main() {
   // Production: Google. The emulator: email/password (its fake Google popup works too, but not headless).
   $("#google").hidden = Boolean(cfg.authEmulator);
   $("#emulator-signin").hidden = !cfg.authEmulator;
-  $("#google").addEventListener("click", () => signInWithPopup(auth, new GoogleAuthProvider()).catch((e) => ($("#signin-error").textContent = e.message)));
+  $("#google").addEventListener("click", () =>
+    signInWithPopup(auth, new GoogleAuthProvider()).catch((e) => ($("#signin-error").textContent = e.message)),
+  );
   $("#emulator-signin").addEventListener("submit", (e) => {
     e.preventDefault();
-    signInWithEmailAndPassword(auth, $("#si-email").value, $("#si-password").value).catch((err) => ($("#signin-error").textContent = err.code ?? err.message));
+    signInWithEmailAndPassword(auth, $("#si-email").value, $("#si-password").value).catch(
+      (err) => ($("#signin-error").textContent = err.code ?? err.message),
+    );
   });
   $("#signout").addEventListener("click", () => signOut(auth));
   $("#filters").addEventListener("submit", (e) => {
@@ -303,7 +420,7 @@ async function main() {
   window.addEventListener("hashchange", () => auth.currentUser && route());
 
   onAuthStateChanged(auth, async (user) => {
-    $("#who").textContent = user ? user.email ?? user.uid : "";
+    $("#who").textContent = user ? (user.email ?? user.uid) : "";
     $("#signout").hidden = !user;
     $("#nav").hidden = true;
     if (!user) return show("signin");

@@ -27,7 +27,8 @@ const invalid = (err: unknown): never => {
 
 function preorderIdOf(data: unknown): string {
   const id = (data as { preorderId?: unknown } | null)?.preorderId;
-  if (typeof id !== "string" || !DOC_ID.test(id)) throw new HttpsError("invalid-argument", "preorderId is missing or malformed", { field: "preorderId" });
+  if (typeof id !== "string" || !DOC_ID.test(id))
+    throw new HttpsError("invalid-argument", "preorderId is missing or malformed", { field: "preorderId" });
   return id;
 }
 
@@ -59,7 +60,9 @@ export async function adminFunnel(request: CallableRequest) {
   const today = new Date().toISOString().slice(0, 10);
   const to = typeof data.to === "string" && data.to ? data.to : today;
   const from =
-    typeof data.from === "string" && data.from ? data.from : new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+    typeof data.from === "string" && data.from
+      ? data.from
+      : new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
   let ids: string[];
   try {
     ids = shardIds(daysBetween(from, to));

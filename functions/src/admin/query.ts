@@ -91,7 +91,8 @@ export function parseListInput(raw: unknown): ListInput {
   };
   const status = str("status");
   if (status !== undefined) {
-    if (!(STATUSES as readonly string[]).includes(status)) throw new ListInputError("status", `status must be one of ${STATUSES.join(", ")}`);
+    if (!(STATUSES as readonly string[]).includes(status))
+      throw new ListInputError("status", `status must be one of ${STATUSES.join(", ")}`);
     out.status = status as PreorderStatus;
   }
   const color = str("color")?.toLowerCase();
