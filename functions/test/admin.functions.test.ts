@@ -135,6 +135,8 @@ describe("the list", () => {
     [{ locale: "zh-HK" }, [1]],
     [{ flagged: true }, [3]],
     [{ hold: true }, [2]],
+    [{ hold: true, status: "succeeded", color: "white" }, [2]],
+    [{ hold: true, status: "created" }, []],
     [{ from: "2026-11-03", to: "2026-11-03" }, [4, 5, 6]],
     [{ status: "created", from: "2026-11-04" }, [9]],
   ])("filter %j", async (filters, which) => {

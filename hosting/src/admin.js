@@ -66,6 +66,7 @@ function filtersOf(form) {
 async function loadOrders(append = false) {
   const tbody = $("#order-table tbody");
   $("#list-error").textContent = "";
+  $("#order-table").setAttribute("aria-busy", "true"); // tests and screen readers: the rows are being replaced
   const filters = filtersOf($("#filters"));
   try {
     const { rows, next } = (await call("orders")({ ...filters, ...(append && nextCursor ? { cursor: nextCursor } : {}) })).data;
@@ -91,6 +92,7 @@ async function loadOrders(append = false) {
   } catch (err) {
     $("#list-error").textContent = err.message;
   }
+  $("#order-table").setAttribute("aria-busy", "false");
 }
 
 // ---- one order ---------------------------------------------------------------------------------------
