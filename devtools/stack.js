@@ -279,7 +279,8 @@ async function startStack(opts = {}) {
           }, 8000).unref();
         }),
     );
-    await waitFor(child, /All emulators ready/, 120_000, "firebase emulators", () => out);
+    // generous: on a shared 2-core machine under load the emulators have taken over 2 minutes to start
+    await waitFor(child, /All emulators ready/, opts.readyTimeoutMs ?? 300_000, "firebase emulators", () => out);
 
     // The trigger relay (only without the real Firestore emulator, which fires triggers itself)
     let relay = null;

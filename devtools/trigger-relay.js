@@ -2,7 +2,7 @@
 /**
  * LOCAL TRIGGER RELAY — local tooling, never deployed. The embedded Firestore server fires no triggers, so
  * this listens to `preorders` and hands each change, with its before/after snapshots, to the built
- * `onPreorderWritten` handler, one at a time in commit order, retrying a failed delivery with backoff as
+ * `onPreorderWritten` and `onPreorderCounted` handlers, one at a time in commit order, retrying a failed delivery with backoff as
  * Cloud Functions does for `retry: true`. Differences from the real emulator: the handler runs in this
  * process (not in the Functions emulator), changes that land between two snapshots are coalesced, and
  * documents present at start are taken as the baseline (no event for them).

@@ -64,10 +64,36 @@ const customer = (name: string, country: string, phone: string | null = null) =>
   shipping: { name, address: { line1: "1 Queen's Road", line2: null, city: "Hong Kong", state: null, postal_code: "000", country } },
 });
 const SEED: Array<Record<string, unknown>> = [
-  { status: "succeeded", color: "black", locale: "en", attribution: { utm_campaign: "launch", utm_source: "meta" }, customer: customer("陈大文", "HK", "+852 5555 0101") },
-  { status: "succeeded", color: "white", locale: "zh-HK", attribution: { utm_campaign: "launch", utm_source: "google" }, customer: customer('=HYPERLINK("http://evil.example")', "US") },
-  { status: "succeeded", color: "black", locale: "en", attribution: { utm_campaign: "retarget" }, hold: { reason: "dispute", since: Timestamp.now(), disputeId: "dp_seed" }, customer: customer("On Hold", "GB") },
-  { status: "refunded", color: "khaki", locale: "en", attribution: { utm_campaign: "launch" }, amountRefunded: 9900, customer: customer("Refunded", "HK") },
+  {
+    status: "succeeded",
+    color: "black",
+    locale: "en",
+    attribution: { utm_campaign: "launch", utm_source: "meta" },
+    customer: customer("陈大文", "HK", "+852 5555 0101"),
+  },
+  {
+    status: "succeeded",
+    color: "white",
+    locale: "zh-HK",
+    attribution: { utm_campaign: "launch", utm_source: "google" },
+    customer: customer('=HYPERLINK("http://evil.example")', "US"),
+  },
+  {
+    status: "succeeded",
+    color: "black",
+    locale: "en",
+    attribution: { utm_campaign: "retarget" },
+    hold: { reason: "dispute", since: Timestamp.now(), disputeId: "dp_seed" },
+    customer: customer("On Hold", "GB"),
+  },
+  {
+    status: "refunded",
+    color: "khaki",
+    locale: "en",
+    attribution: { utm_campaign: "launch" },
+    amountRefunded: 9900,
+    customer: customer("Refunded", "HK"),
+  },
   { status: "failed", color: "khaki", locale: "zh-CN", attribution: null, errorReason: "card_declined" },
   { status: "expired", color: "black", locale: "en", attribution: { utm_campaign: "retarget" } },
   { status: "created", color: "white", locale: "en", attribution: null, flagged: true },
@@ -82,7 +108,10 @@ describeBrowser("operations console", () => {
     await stack.createUser(ADMIN.email, ADMIN.password, { admin: true });
     await stack.createUser(SHOPPER.email, SHOPPER.password, {});
     const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
+    });
 
     // the seeded set, each created as the callable would, at distinct minutes of DAY
     for (const [i, over] of SEED.entries()) {
@@ -126,7 +155,7 @@ describeBrowser("operations console", () => {
     await stack.stripe.act("pay", paid.sessionId);
     await until(async () => (await db.collection("preorders").doc(paid.preorderId).get()).get("status") === "succeeded", "the payment");
     await stack.relay.settled();
-  }, 240_000);
+  }, 480_000);
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
@@ -134,6 +163,7 @@ describeBrowser("operations console", () => {
 
   async function open(path = "/admin"): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    context.setDefaultTimeout(90_000); // a loaded shared machine: first calls start function workers
     const page = await context.newPage();
     page.on("pageerror", (e) => process.stderr.write(`page error: ${e.message}\n`));
     await page.goto(`${stack.urls.site}${path}`, { waitUntil: "networkidle" });
@@ -148,7 +178,9 @@ describeBrowser("operations console", () => {
   /** The list has finished loading and shows n rows. */
   const waitRows = (page: Page, n: number) =>
     page.waitForFunction(
-      (k) => document.querySelector("#order-table")?.getAttribute("aria-busy") === "false" && document.querySelectorAll("#order-table tbody tr").length === k,
+      (k) =>
+        document.querySelector("#order-table")?.getAttribute("aria-busy") === "false" &&
+        document.querySelectorAll("#order-table tbody tr").length === k,
       n,
       { timeout: 60_000 },
     );
@@ -165,7 +197,9 @@ describeBrowser("operations console", () => {
     }
     expect((await fetch(`${stack.urls.site}/api/admin/export?kind=orders`)).status).toBe(401);
     const csp = (await fetch(`${stack.urls.site}/admin`)).headers.get("content-security-policy")!;
-    expect(csp).toContain(`connect-src 'self' ${stack.urls.auth} https://identitytoolkit.googleapis.com https://securetoken.googleapis.com`);
+    expect(csp).toContain(
+      `connect-src 'self' ${stack.urls.auth} https://identitytoolkit.googleapis.com https://securetoken.googleapis.com`,
+    );
     expect(csp).toContain("script-src 'self' https://apis.google.com;");
     expect((await fetch(`${stack.urls.site}/`)).headers.get("content-security-policy")).toContain("connect-src 'self';");
     await page.context().close();
@@ -182,7 +216,9 @@ describeBrowser("operations console", () => {
       const r = await callable(name, { preorderId: paid.preorderId }, token);
       expect([name, r.status, ((await r.json()) as any).error.status]).toEqual([name, 403, "PERMISSION_DENIED"]);
     }
-    expect((await fetch(`${stack.urls.site}/api/admin/export?kind=orders`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(403);
+    expect((await fetch(`${stack.urls.site}/api/admin/export?kind=orders`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+      403,
+    );
     expect((await db.collection("preorders").doc(paid.preorderId).get()).get("status")).toBe("succeeded");
     await page.context().close();
   });
@@ -193,7 +229,15 @@ describeBrowser("operations console", () => {
     await page.locator("#orders").waitFor({ state: "visible" });
     await waitRows(page, SEED.length + 1);
     const first = page.locator("#order-table tbody tr").first();
-    expect(await first.locator("td").allTextContents()).toEqual([paid.preorderNumber, "real.buyer@example.com", "white", "succeeded", "$99.00", expect.stringMatching(/UTC$/), ""]);
+    expect(await first.locator("td").allTextContents()).toEqual([
+      paid.preorderNumber,
+      "real.buyer@example.com",
+      "white",
+      "succeeded",
+      "$99.00",
+      expect.stringMatching(/UTC$/),
+      "",
+    ]);
     await page.screenshot({ path: join(SHOTS, "admin-list.png"), fullPage: true });
 
     await first.locator("a").click();
@@ -204,7 +248,10 @@ describeBrowser("operations console", () => {
     expect(events.some((e) => e.includes("checkout.session.completed") && e.includes("applied"))).toBe(true);
     const ledger = await db.collection("stripe_events").where("preorderId", "==", paid.preorderId).get();
     expect(await page.locator("#timeline tbody tr[data-event]").count()).toBe(ledger.size);
-    await until(async () => (await db.collection("klaviyo_deliveries").doc(`${paid.preorderId}_succeeded`).get()).exists, "the Klaviyo delivery");
+    await until(
+      async () => (await db.collection("klaviyo_deliveries").doc(`${paid.preorderId}_succeeded`).get()).exists,
+      "the Klaviyo delivery",
+    );
     await page.reload({ waitUntil: "networkidle" });
     await page.locator("#deliveries").waitFor();
     expect(await page.locator("#deliveries tbody").textContent()).toContain("succeeded");
@@ -223,25 +270,36 @@ describeBrowser("operations console", () => {
       return (await rowsOf(page)).sort();
     };
     const num = (i: number) => seeded[i]!.preorderNumber as string;
-    expect(await apply(() => page.getByLabel("Status").selectOption("succeeded"), 4)).toEqual([num(0), num(1), num(2), paid.preorderNumber].sort());
-    expect(await apply(() => page.getByLabel("Colour").selectOption("black"), 2)).toEqual([num(0), num(2)].sort());
-    expect(await apply(() => page.getByLabel("on hold").check(), 1)).toEqual([num(2)]);
-    await page.getByLabel("on hold").uncheck();
-    await page.getByLabel("Status").selectOption("");
-    await page.getByLabel("Colour").selectOption("");
-    expect(await apply(() => page.getByLabel("flagged").check(), 1)).toEqual([num(6)]);
-    await page.getByLabel("flagged").uncheck();
-    expect(await apply(() => page.getByLabel("Locale").selectOption("zh-HK"), 2)).toEqual([num(1), num(7)].sort());
-    await page.getByLabel("Locale").selectOption("");
-    expect(await apply(() => page.getByLabel("From").fill(DAY).then(() => page.getByLabel("To").fill(DAY)), SEED.length)).toHaveLength(SEED.length);
-    await page.getByLabel("From").fill("");
-    await page.getByLabel("To").fill("");
-    expect(await apply(() => page.getByLabel("Search").fill(num(3).toLowerCase()), 1)).toEqual([num(3)]);
-    expect(await apply(() => page.getByLabel("Search").fill("SEED4@example.com"), 1)).toEqual([num(4)]);
-    expect(await apply(() => page.getByLabel("Search").fill(paid.sessionId), 1)).toEqual([paid.preorderNumber]);
+    expect(await apply(() => page.locator("#filters").getByLabel("Status").selectOption("succeeded"), 4)).toEqual(
+      [num(0), num(1), num(2), paid.preorderNumber].sort(),
+    );
+    expect(await apply(() => page.locator("#filters").getByLabel("Colour").selectOption("black"), 2)).toEqual([num(0), num(2)].sort());
+    expect(await apply(() => page.locator("#filters").getByLabel("on hold").check(), 1)).toEqual([num(2)]);
+    await page.locator("#filters").getByLabel("on hold").uncheck();
+    await page.locator("#filters").getByLabel("Status").selectOption("");
+    await page.locator("#filters").getByLabel("Colour").selectOption("");
+    expect(await apply(() => page.locator("#filters").getByLabel("flagged").check(), 1)).toEqual([num(6)]);
+    await page.locator("#filters").getByLabel("flagged").uncheck();
+    expect(await apply(() => page.locator("#filters").getByLabel("Locale").selectOption("zh-HK"), 2)).toEqual([num(1), num(7)].sort());
+    await page.locator("#filters").getByLabel("Locale").selectOption("");
+    expect(
+      await apply(
+        () =>
+          page
+            .getByLabel("From")
+            .fill(DAY)
+            .then(() => page.locator("#filters").getByLabel("To").fill(DAY)),
+        SEED.length,
+      ),
+    ).toHaveLength(SEED.length);
+    await page.locator("#filters").getByLabel("From").fill("");
+    await page.locator("#filters").getByLabel("To").fill("");
+    expect(await apply(() => page.locator("#filters").getByLabel("Search").fill(num(3).toLowerCase()), 1)).toEqual([num(3)]);
+    expect(await apply(() => page.locator("#filters").getByLabel("Search").fill("SEED4@example.com"), 1)).toEqual([num(4)]);
+    expect(await apply(() => page.locator("#filters").getByLabel("Search").fill(paid.sessionId), 1)).toEqual([paid.preorderNumber]);
     const pi = (await db.collection("preorders").doc(paid.preorderId).get()).get("stripe.paymentIntentId");
-    expect(await apply(() => page.getByLabel("Search").fill(pi), 1)).toEqual([paid.preorderNumber]);
-    await page.getByLabel("Search").fill("not a thing");
+    expect(await apply(() => page.locator("#filters").getByLabel("Search").fill(pi), 1)).toEqual([paid.preorderNumber]);
+    await page.locator("#filters").getByLabel("Search").fill("not a thing");
     await page.locator("#filters button[type=submit]").click();
     await page.waitForFunction(() => /Search by email/.test(document.querySelector("#list-error")?.textContent ?? ""));
     await page.context().close();
@@ -257,22 +315,32 @@ describeBrowser("operations console", () => {
     const lines = bytes.subarray(3).toString("utf8").split("\r\n").filter(Boolean);
     expect(lines[0]).toBe("preorder_number,name,email,phone,color,address_line1,address_line2,city,state,postal_code,country,ordered_at");
     const body = lines.slice(1);
-    expect(body).toContainEqual(`${seeded[0]!.preorderNumber},陈大文,seed0@example.com,'+852 5555 0101,black,1 Queen's Road,,Hong Kong,,000,HK,${DAY}T08:00:00.000Z`);
-    expect(body).toContainEqual(expect.stringMatching(new RegExp(`^${seeded[1]!.preorderNumber},"'=HYPERLINK\\(""http://evil.example""\\)",seed1@example.com,`)));
+    expect(body).toContainEqual(
+      `${seeded[0]!.preorderNumber},陈大文,seed0@example.com,'+852 5555 0101,black,1 Queen's Road,,Hong Kong,,000,HK,${DAY}T08:00:00.000Z`,
+    );
+    expect(body).toContainEqual(
+      expect.stringMatching(new RegExp(`^${seeded[1]!.preorderNumber},"'=HYPERLINK\\(""http://evil.example""\\)",seed1@example.com,`)),
+    );
     expect(body.some((l) => l.startsWith(`${paid.preorderNumber},`))).toBe(true);
     // exactly the paid orders without a hold: not the held one, not the refunded one, not the unpaid ones
     const all = (await db.collection("preorders").get()).docs.map((d) => d.data());
     expect(body).toHaveLength(all.filter((d) => d.status === "succeeded" && !d.hold).length);
     expect(body.some((l) => l.startsWith(`${seeded[2]!.preorderNumber},`) || l.startsWith(`${seeded[3]!.preorderNumber},`))).toBe(false);
 
-    const summary = await fetch(`${stack.urls.site}/api/admin/export?kind=summary`, { headers: { authorization: `Bearer ${await idToken(ADMIN)}` } });
-    const text = Buffer.from(await summary.arrayBuffer()).subarray(3).toString("utf8");
+    const summary = await fetch(`${stack.urls.site}/api/admin/export?kind=summary`, {
+      headers: { authorization: `Bearer ${await idToken(ADMIN)}` },
+    });
+    const text = Buffer.from(await summary.arrayBuffer())
+      .subarray(3)
+      .toString("utf8");
     expect(text).toContain("black,HK,1\r\n");
     expect(text).toContain("white,US,1\r\n");
     expect(text).not.toContain(",GB,"); // the held order
     expect(text).toContain(`ALL,ALL,${body.length}\r\n`);
     const audit = (await db.collection("admin_audit").get()).docs.map((d) => d.data());
-    expect(audit.filter((a) => a.action === "export:orders")).toEqual([expect.objectContaining({ result: { ok: true, rows: body.length } })]);
+    expect(audit.filter((a) => a.action === "export:orders")).toEqual([
+      expect.objectContaining({ result: { ok: true, rows: body.length } }),
+    ]);
     await page.context().close();
   });
 
@@ -283,9 +351,17 @@ describeBrowser("operations console", () => {
     await page.getByLabel("From").last().fill(DAY);
     await page.getByLabel("To").last().fill(DAY);
     await page.locator("#funnel-range button").click();
-    await page.waitForFunction((d) => document.querySelector("#funnel-body")?.textContent?.includes(`${d} to ${d}`), DAY);
+    await page.waitForFunction((d) => document.querySelector("#funnel-body")?.textContent?.includes(`${d} to ${d}`), DAY, {
+      timeout: 90_000,
+    });
     const metric = (sel: string, m: string) => page.locator(`${sel} [data-metric=${m}]`).first().textContent();
-    expect(await Promise.all(["started", "paid", "failed", "expired", "refunded"].map((m) => metric("#overall", m)))).toEqual(["8", "4", "1", "1", "1"]);
+    expect(await Promise.all(["started", "paid", "failed", "expired", "refunded"].map((m) => metric("#overall", m)))).toEqual([
+      "8",
+      "4",
+      "1",
+      "1",
+      "1",
+    ]);
     const row = async (table: string, key: string) =>
       Promise.all(["started", "paid"].map((m) => page.locator(`#${table} tr[data-key="${key}"] [data-metric=${m}]`).textContent()));
     expect(await row("by-campaign", "launch")).toEqual(["4", "3"]);
@@ -311,7 +387,9 @@ describeBrowser("operations console", () => {
     await page.locator("#confirm-ok").click();
     await page.locator("#action-result").waitFor();
     await until(async () => (await db.collection("preorders").doc(paid.preorderId).get()).get("status") === "refunded", "refunded");
-    await page.waitForFunction(() => document.querySelector("#order h1 .badge")?.textContent === "refunded", undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector("#order h1 .badge")?.textContent === "refunded", undefined, {
+      timeout: 20_000,
+    });
     const refunds = stack.stripe.requests.filter((r: any) => r.path === "/v1/refunds");
     expect(refunds.map((r: any) => r.idempotencyKey)).toEqual([`refund-${paid.preorderId}`]);
     expect(await page.locator("#timeline").textContent()).toContain("charge.refunded");
