@@ -286,6 +286,7 @@ describeBrowser("operations console", () => {
       await apply(
         () =>
           page
+            .locator("#filters")
             .getByLabel("From")
             .fill(DAY)
             .then(() => page.locator("#filters").getByLabel("To").fill(DAY)),
