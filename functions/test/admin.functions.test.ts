@@ -6,7 +6,9 @@
 process.env.GCLOUD_PROJECT = "demo-rolitt-console"; // a namespace of its own in the shared test Firestore
 import { HttpsError } from "firebase-functions/v2/https";
 import { Timestamp } from "firebase-admin/firestore";
-import { adminFunnel, adminOrder, adminOrders, adminRefund } from "../src/index";
+import { adminFunnel, adminOrder, adminOrders, adminRefund, adminResend } from "../src/index";
+import { onPreorderWritten } from "../src/klaviyo/handler";
+import { startSink, triggerEvent } from "./helpers/klaviyo";
 import { newPreorder } from "../src/preorder/new-preorder";
 import { db } from "../src/shared/firestore";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
@@ -63,6 +65,7 @@ const FUNCTIONS: Array<[string, Fn, unknown]> = [
   ["adminOrder", adminOrder as unknown as Fn, { preorderId: "x" }],
   ["adminFunnel", adminFunnel as unknown as Fn, {}],
   ["adminRefund", adminRefund as unknown as Fn, { preorderId: "x" }],
+  ["adminResend", adminResend as unknown as Fn, { preorderId: "x", key: "created" }],
 ];
 
 describe("who may call", () => {
@@ -247,5 +250,44 @@ describe("an order's story and the refund", () => {
       result: { ok: false, error: "not refundable: status created" },
     });
     expect(audit.every((a) => a.at instanceof Timestamp)).toBe(true);
+  });
+});
+
+describe("re-sending a Klaviyo delivery", () => {
+  it("re-sends a delivery that Klaviyo's outage left behind, once, and audits it; refuses a sent one", async () => {
+    const k = await startSink();
+    try {
+      const d = await seed({ status: "created" });
+      const snap = await db().collection("preorders").doc(d.preorderId).get();
+      k.sink.failNext({ count: 10, status: 503 });
+      await onPreorderWritten(triggerEvent(d.preorderId, null, snap)).catch(() => undefined);
+      const before = (await db().collection("klaviyo_deliveries").doc(`${d.preorderId}_created`).get()).data();
+      expect(before).toMatchObject({ state: "retrying" });
+      k.sink.reset();
+
+      const r = await call(adminResend as unknown as Fn, { preorderId: d.preorderId, key: "created" });
+      expect(r).toEqual({ state: "sent", sent: true });
+      expect(k.sink.events()).toHaveLength(1);
+      expect(k.sink.events()[0].body.data.attributes.metric.data.attributes.name).toBe("Rolitt Preorder Started");
+
+      const again = await errorOf(call(adminResend as unknown as Fn, { preorderId: d.preorderId, key: "created" }));
+      expect(again.code).toBe("failed-precondition");
+      expect(k.sink.events()).toHaveLength(1);
+      expect((await errorOf(call(adminResend as unknown as Fn, { preorderId: d.preorderId, key: "paid" }))).details).toEqual({
+        field: "key",
+      });
+
+      const audit = (await db().collection("admin_audit").where("preorderId", "==", d.preorderId).get()).docs.map((a) => a.data());
+      expect(audit.map((a) => [a.action, a.result.ok, a.result.state ?? a.result.error])).toEqual(
+        expect.arrayContaining([
+          ["resend", true, "sent"],
+          ["resend", false, "not re-sendable: sent"],
+        ]),
+      );
+      const story = await call(adminOrder as unknown as Fn, { preorderId: d.preorderId });
+      expect(story.deliveries).toEqual([expect.objectContaining({ key: "created", state: "sent" })]);
+    } finally {
+      await k.close();
+    }
   });
 });

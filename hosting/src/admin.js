@@ -176,6 +176,28 @@ async function showOrder(id) {
       ),
     ),
   ];
+  const resend = (d) =>
+    ["failed", "retrying"].includes(d.state) && d.retryable
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "resend",
+            "data-key": d.key,
+            onclick: async (e) => {
+              if (!(await confirmAction(`Re-send the Klaviyo "${d.key}" delivery of ${o.preorderNumber}?`))) return;
+              e.target.disabled = true;
+              try {
+                const r = (await call("resend")({ preorderId: o.preorderId, key: d.key })).data;
+                e.target.replaceWith(h("span", { class: "resend-result" }, r.sent ? "sent" : `not sent (${r.state})`));
+              } catch (err) {
+                e.target.replaceWith(h("span", { class: "resend-result error" }, err.message));
+              }
+            },
+          },
+          "Re-send…",
+        )
+      : "";
   const deliveries = o.deliveries.map((d) =>
     h(
       "tr",
@@ -185,6 +207,7 @@ async function showOrder(id) {
       h("td", { class: "num" }, d.attempts),
       h("td", {}, d.lastError ?? ""),
       h("td", {}, when(d.sentAt ?? d.updatedAt)),
+      h("td", {}, resend(d)),
     ),
   );
   const consent = o.marketingConsent;
@@ -252,7 +275,9 @@ async function showOrder(id) {
     h("h2", {}, "Status timeline (Stripe events as the ledger recorded them)"),
     table("timeline", ["When", "Event", "Outcome", "Reason"], timeline),
     h("h2", {}, "Klaviyo deliveries"),
-    deliveries.length ? table("deliveries", ["Transition", "State", "Attempts", "Last error", "At"], deliveries) : h("p", {}, "None yet."),
+    deliveries.length
+      ? table("deliveries", ["Transition", "State", "Attempts", "Last error", "At", ""], deliveries)
+      : h("p", {}, "None yet."),
     h("h2", {}, "Console actions"),
     o.audit.length
       ? table(
@@ -265,7 +290,7 @@ async function showOrder(id) {
               h("td", {}, when(x.at)),
               h("td", {}, x.who?.email ?? ""),
               h("td", {}, x.action),
-              h("td", {}, x.result?.ok ? `ok ${x.result.refundId ?? x.result.state ?? ""}` : `failed: ${x.result?.error ?? ""}`),
+              h("td", {}, x.result?.ok ? `ok ${x.result.refundId ?? x.result.key ?? ""}` : `failed: ${x.result?.error ?? ""}`),
             ),
           ),
         )

@@ -109,6 +109,42 @@ export async function adminRefund(request: CallableRequest) {
   }
 }
 
+const DELIVERY_KEY = /^(created|failed|succeeded|expired|refunded|subscribe)$/;
+
+/**
+ * Re-send one Klaviyo delivery that did not go out (state `failed` or `retrying` for a retryable reason),
+ * through the klaviyo module's exactly-once path (`redeliver`: lease + unique_id). Audited either way.
+ */
+export async function adminResend(request: CallableRequest) {
+  const who = adminOf(request.auth);
+  const preorderId = preorderIdOf(request.data);
+  const key = (request.data as { key?: unknown }).key;
+  if (typeof key !== "string" || !DELIVERY_KEY.test(key))
+    throw new HttpsError("invalid-argument", 'key must be a status or "subscribe"', { field: "key" });
+  const record = await db().collection(COLLECTIONS.klaviyoDeliveries).doc(`${preorderId}_${key}`).get();
+  if (!record.exists) throw new HttpsError("not-found", "No such Klaviyo delivery");
+  const state = record.get("state") as string;
+  if (state === "sent" || state === "invalid" || record.get("retryable") === false) {
+    await audit(who, "resend", preorderId, { ok: false, key, error: `not re-sendable: ${state}` });
+    throw new HttpsError(
+      "failed-precondition",
+      `This delivery cannot be re-sent (it is ${state}${state === "failed" ? ", refused by Klaviyo" : ""})`,
+    );
+  }
+  try {
+    // loaded here: the Klaviyo sending path (validators, client) is only for this action
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { redeliver } = require("../klaviyo/redrive") as typeof import("../klaviyo/redrive");
+    const r = await redeliver(preorderId, key);
+    await audit(who, "resend", preorderId, { ok: r.sent, key, state: r.state });
+    return r;
+  } catch (err) {
+    const message = (err as { message?: string }).message ?? String(err);
+    await audit(who, "resend", preorderId, { ok: false, key, error: message });
+    throw new HttpsError("unavailable", `Klaviyo re-send failed: ${message}`);
+  }
+}
+
 /** Public: what the page needs to sign in (no personal data). */
 export function adminConfig(_req: Request, res: Response): void {
   res.set("Cache-Control", "no-store").json(consoleWebConfig());

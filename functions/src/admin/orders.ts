@@ -211,6 +211,7 @@ export async function orderStory(preorderId: string) {
         state: k.get("state") as string,
         attempts: (k.get("attempts") as number | undefined) ?? 0,
         lastError: (k.get("lastError") as string | null | undefined) ?? null,
+        retryable: k.get("retryable") !== false,
         sentAt: iso(k.get("sentAt")),
         updatedAt: iso(k.get("updatedAt")),
       }))
