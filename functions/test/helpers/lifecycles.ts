@@ -142,12 +142,17 @@ export function lifecycleKit(peers: () => { stripe: LocalStripe; hook: WebhookSe
    * Deliver (one after another, or all at once), then read back the preorder and the ledger with the run's
    * labels removed.
    */
-  async function run(t: Template, label: string, order: (events: Stripe.Event[]) => Stripe.Event[], { atOnce = false } = {}) {
+  async function run(
+    t: Template,
+    label: string,
+    order: (events: Stripe.Event[]) => Stripe.Event[],
+    { atOnce = false, deliver = hook.deliver }: { atOnce?: boolean; deliver?: (e: unknown) => Promise<{ status: number }> } = {},
+  ) {
     const r = relabel(t, label);
     if (r.initial) await db().collection("preorders").doc(r.preorderId).set(r.initial);
     const statuses: number[] = [];
-    if (atOnce) statuses.push(...(await Promise.all(order(r.events).map((e) => hook.deliver(e)))).map((a) => a.status));
-    else for (const e of order(r.events)) statuses.push((await hook.deliver(e)).status);
+    if (atOnce) statuses.push(...(await Promise.all(order(r.events).map((e) => deliver(e)))).map((a) => a.status));
+    else for (const e of order(r.events)) statuses.push((await deliver(e)).status);
     const eventIds = [...new Set(r.events.map((e) => e.id))];
     const [docSnap, ...ledgerSnaps] = await db().getAll(
       db().collection("preorders").doc(r.preorderId),
