@@ -47,6 +47,8 @@ export const COLLECTIONS = {
   /** console: per-day sharded funnel counters, and per-preorder marks of the metrics already counted */
   funnelCounters: "funnel_counters",
   funnelMarks: "funnel_marks",
+  /** A Stripe object that claimed a preorder it does not belong to (webhook mismatch), for operations. */
+  anomalies: "anomalies",
 } as const;
 
 /** gRPC ALREADY_EXISTS, as raised by `DocumentReference.create()` on an existing document. */
