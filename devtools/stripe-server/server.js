@@ -201,6 +201,7 @@ class StripeServer {
           ? { status: 200, body: pi }
           : stripeError(404, "invalid_request_error", `No such payment_intent: '${m[1]}'`, { code: "resource_missing" });
       }
+      if (method === "POST" && path === "/v1/refunds") return this.createRefund(params);
       const supported = webhookSupport.handleWebhookSupport(s, this.prices, method, path, params);
       if (supported) return supported;
       return stripeError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
@@ -212,6 +213,27 @@ class StripeServer {
         err.param ? { param: err.param, code: "resource_missing" } : {},
       );
     }
+  }
+
+  /** POST /v1/refunds {payment_intent, amount?} (the console's refund): the refund, and its webhooks sent. */
+  createRefund(params) {
+    const pi = params.payment_intent ? this.state.paymentIntents.get(params.payment_intent) : null;
+    if (!pi)
+      return stripeError(400, "invalid_request_error", `No such payment_intent: '${params.payment_intent ?? ""}'`, {
+        param: "payment_intent",
+        code: "resource_missing",
+      });
+    const charge = this.state.charges.get(pi.latest_charge);
+    if (charge?.refunded)
+      return stripeError(400, "invalid_request_error", `Charge ${charge.id} has already been refunded.`, {
+        code: "charge_already_refunded",
+      });
+    const session = [...this.state.sessions.values()].find((s) => s.payment_intent === pi.id);
+    const events = this.state.refund(session.id, { amount: params.amount ? Number(params.amount) : undefined });
+    const refund = events[0].data.object;
+    Object.assign(refund, { reason: params.reason ?? null, metadata: params.metadata ?? {} });
+    this.emit(events);
+    return { status: 200, body: refund };
   }
 
   createSession(params) {

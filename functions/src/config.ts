@@ -51,6 +51,15 @@ const KLAVIYO_LIST_ID = defineString("KLAVIYO_LIST_ID", {
   description: "Klaviyo list that consenting shoppers are subscribed to; empty = subscription off",
 });
 
+const ADMIN_WEB_API_KEY = defineString("ADMIN_WEB_API_KEY", {
+  default: "",
+  description: "The Firebase web app's API key, for the console's sign-in (Project settings → Your apps)",
+});
+const ADMIN_AUTH_DOMAIN = defineString("ADMIN_AUTH_DOMAIN", {
+  default: "",
+  description: "The console's Auth domain for Google sign-in; empty = <project>.firebaseapp.com",
+});
+
 /** Instances kept warm for the callable and the webhook: 1 during a launch window, 0 otherwise. */
 export const MIN_INSTANCES = defineInt("MIN_INSTANCES", { default: 0 });
 
@@ -141,3 +150,22 @@ export const klaviyoConfig = (): KlaviyoConfig => ({
   maxEventAgeMs: Math.min(Math.max(0, read(KLAVIYO_MAX_EVENT_AGE_MINUTES)), MAX_EVENT_AGE_CAP_MINUTES) * 60_000,
   listId: read(KLAVIYO_LIST_ID).trim() || null,
 });
+
+export interface ConsoleWebConfig {
+  projectId: string;
+  apiKey: string;
+  authDomain: string;
+  /** host:port of the Auth emulator when one runs (set by the Functions emulator), else null */
+  authEmulator: string | null;
+}
+/** What the console page needs to sign in: public values (a web API key is not a secret). */
+export function consoleWebConfig(): ConsoleWebConfig {
+  const projectId = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? "";
+  const authEmulator = process.env.FIREBASE_AUTH_EMULATOR_HOST || null;
+  return {
+    projectId,
+    apiKey: read(ADMIN_WEB_API_KEY) || (authEmulator ? "local-emulator-key" : ""),
+    authDomain: read(ADMIN_AUTH_DOMAIN) || `${projectId}.firebaseapp.com`,
+    authEmulator,
+  };
+}

@@ -274,7 +274,12 @@ export function lifecycleKit(peers: () => { stripe: LocalStripe; hook: WebhookSe
    * Deliver (one after another, or all at once), then read back the preorder and the ledger with the run's
    * labels removed.
    */
-  async function run(t: Template, label: string, order: (events: Stripe.Event[]) => Stripe.Event[], { atOnce = false } = {}) {
+  async function run(
+    t: Template,
+    label: string,
+    order: (events: Stripe.Event[]) => Stripe.Event[],
+    { atOnce = false, deliver = hook.deliver }: { atOnce?: boolean; deliver?: (e: unknown) => Promise<{ status: number }> } = {},
+  ) {
     const r = relabel(t, label);
     if (r.initial) await db().collection("preorders").doc(r.preorderId).set(r.initial);
     const statuses: number[] = [];
