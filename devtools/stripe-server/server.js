@@ -11,6 +11,7 @@ const qs = require("qs");
 const { StripeState } = require("./state");
 const { checkoutPage, resultPage } = require("./page");
 const { readBody } = require("../http-util");
+const webhookSupport = require("./webhook-support");
 
 function stripeError(status, type, message, extra = {}) {
   return { status, body: { error: { type, message, ...extra } } };
@@ -200,6 +201,9 @@ class StripeServer {
           ? { status: 200, body: pi }
           : stripeError(404, "invalid_request_error", `No such payment_intent: '${m[1]}'`, { code: "resource_missing" });
       }
+      if (method === "POST" && path === "/v1/refunds") return this.createRefund(params);
+      const supported = webhookSupport.handleWebhookSupport(s, this.prices, method, path, params);
+      if (supported) return supported;
       return stripeError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
     } catch (err) {
       return stripeError(
@@ -209,6 +213,27 @@ class StripeServer {
         err.param ? { param: err.param, code: "resource_missing" } : {},
       );
     }
+  }
+
+  /** POST /v1/refunds {payment_intent, amount?} (the console's refund): the refund, and its webhooks sent. */
+  createRefund(params) {
+    const pi = params.payment_intent ? this.state.paymentIntents.get(params.payment_intent) : null;
+    if (!pi)
+      return stripeError(400, "invalid_request_error", `No such payment_intent: '${params.payment_intent ?? ""}'`, {
+        param: "payment_intent",
+        code: "resource_missing",
+      });
+    const charge = this.state.charges.get(pi.latest_charge);
+    if (charge?.refunded)
+      return stripeError(400, "invalid_request_error", `Charge ${charge.id} has already been refunded.`, {
+        code: "charge_already_refunded",
+      });
+    const session = [...this.state.sessions.values()].find((s) => s.payment_intent === pi.id);
+    const events = this.state.refund(session.id, { amount: params.amount ? Number(params.amount) : undefined });
+    const refund = events[0].data.object;
+    Object.assign(refund, { reason: params.reason ?? null, metadata: params.metadata ?? {} });
+    this.emit(events);
+    return { status: 200, body: refund };
   }
 
   createSession(params) {
@@ -263,21 +288,30 @@ class StripeServer {
               ? s.expire(sessionId)
               : action === "refund"
                 ? s.refund(sessionId, options)
-                : null;
+                : action === "dispute"
+                  ? webhookSupport.dispute(s, sessionId, options)
+                  : null;
     if (!events) throw Object.assign(new Error(`unknown action ${action}`), { status: 400 });
     await this.deliver(events, delivery);
     return events;
   }
 
-  /** A session made outside our callable (Dashboard, Payment Link): no preorder metadata. */
-  createForeignSession({ email = "walkin@example.com", amount = 9900, currency = "usd" } = {}) {
+  /**
+   * A session made outside our callable (Dashboard, Payment Link): no preorder metadata. `paymentLink` names
+   * its Payment Link (else a random one), `price` a Price id instead of inline price data, and
+   * `clientReferenceId` what a buyer may put in a Payment Link's URL.
+   */
+  createForeignSession({ email = "walkin@example.com", amount = 9900, currency = "usd", paymentLink, price, clientReferenceId } = {}) {
     const session = this.state.createSession(
       {
         mode: "payment",
-        line_items: [{ price_data: { currency, unit_amount: amount, product_data: { name: "Rolitt" } }, quantity: 1 }],
+        line_items: [
+          price ? { price, quantity: 1 } : { price_data: { currency, unit_amount: amount, product_data: { name: "Rolitt" } }, quantity: 1 },
+        ],
         success_url: "https://example.com/ok",
         customer_email: email,
-        payment_link: `plink_${crypto.randomBytes(6).toString("hex")}`,
+        client_reference_id: clientReferenceId,
+        payment_link: paymentLink ?? `plink_${crypto.randomBytes(6).toString("hex")}`,
       },
       this.prices,
     );
@@ -381,6 +415,7 @@ class StripeServer {
         );
       if (path === "reset" && req.method === "POST") return this.send(res, 200, { ok: this.reset() === undefined });
       if (path === "fail" && req.method === "POST") return this.send(res, 200, { ok: this.failNext(body) === undefined });
+      if (path === "clock" && req.method === "POST") return this.send(res, 200, webhookSupport.setClock(this.state, body));
       if (path === "act" && req.method === "POST") {
         const events = await this.act(body.action, body.sessionId, body.options ?? {}, body.delivery ?? {});
         return this.send(res, 200, events);

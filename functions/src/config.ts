@@ -26,6 +26,10 @@ const STRIPE_PRICE_ID = defineString("STRIPE_PRICE_ID", {
   default: "",
   description: "A Stripe Price id; when empty the session uses PREORDER_AMOUNT/CURRENCY",
 });
+const STRIPE_PAYMENT_LINKS = defineString("STRIPE_PAYMENT_LINKS", {
+  default: "",
+  description: "Comma-separated Payment Link ids (plink_...) that sell the offer; their paid sessions become preorders",
+});
 const PREORDER_AMOUNT = defineInt("PREORDER_AMOUNT", { default: OFFER.amount, description: "minor units" });
 const PREORDER_CURRENCY = defineString("PREORDER_CURRENCY", { default: OFFER.currency });
 const SITE_URL = defineString("SITE_URL", { default: "http://127.0.0.1:5000" });
@@ -45,6 +49,15 @@ const KLAVIYO_MAX_EVENT_AGE_MINUTES = defineInt("KLAVIYO_MAX_EVENT_AGE_MINUTES",
 const KLAVIYO_LIST_ID = defineString("KLAVIYO_LIST_ID", {
   default: "",
   description: "Klaviyo list that consenting shoppers are subscribed to; empty = subscription off",
+});
+
+const ADMIN_WEB_API_KEY = defineString("ADMIN_WEB_API_KEY", {
+  default: "",
+  description: "The Firebase web app's API key, for the console's sign-in (Project settings → Your apps)",
+});
+const ADMIN_AUTH_DOMAIN = defineString("ADMIN_AUTH_DOMAIN", {
+  default: "",
+  description: "The console's Auth domain for Google sign-in; empty = <project>.firebaseapp.com",
 });
 
 /** Instances kept warm for the callable and the webhook: 1 during a launch window, 0 otherwise. */
@@ -104,6 +117,11 @@ export function offerConfig(): OfferConfig {
 
 /** The order-link signing secret; empty when unset (signed links are then refused, never accepted). */
 export const orderLinkSecret = (): string => ORDER_LINK_SECRET.value();
+/** What makes a session no preorder knows a sale of the offer (webhook/decide.ts notTheOffer). */
+export const foreignOfferConfig = (): { paymentLinks: string[]; priceId: string | null } => ({
+  paymentLinks: list(read(STRIPE_PAYMENT_LINKS), (s) => s),
+  priceId: read(STRIPE_PRICE_ID) || null,
+});
 
 export const appCheckEnforced = (): boolean => read(ENFORCE_APP_CHECK);
 
@@ -132,3 +150,22 @@ export const klaviyoConfig = (): KlaviyoConfig => ({
   maxEventAgeMs: Math.min(Math.max(0, read(KLAVIYO_MAX_EVENT_AGE_MINUTES)), MAX_EVENT_AGE_CAP_MINUTES) * 60_000,
   listId: read(KLAVIYO_LIST_ID).trim() || null,
 });
+
+export interface ConsoleWebConfig {
+  projectId: string;
+  apiKey: string;
+  authDomain: string;
+  /** host:port of the Auth emulator when one runs (set by the Functions emulator), else null */
+  authEmulator: string | null;
+}
+/** What the console page needs to sign in: public values (a web API key is not a secret). */
+export function consoleWebConfig(): ConsoleWebConfig {
+  const projectId = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? "";
+  const authEmulator = process.env.FIREBASE_AUTH_EMULATOR_HOST || null;
+  return {
+    projectId,
+    apiKey: read(ADMIN_WEB_API_KEY) || (authEmulator ? "local-emulator-key" : ""),
+    authDomain: read(ADMIN_AUTH_DOMAIN) || `${projectId}.firebaseapp.com`,
+    authEmulator,
+  };
+}

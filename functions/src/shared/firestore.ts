@@ -42,6 +42,13 @@ export const COLLECTIONS = {
   paymentIntents: "stripe_payment_intents",
   stripeEvents: "stripe_events",
   klaviyoDeliveries: "klaviyo_deliveries",
+  /** console: one record per admin action (who, what, when, result) */
+  adminAudit: "admin_audit",
+  /** console: per-day sharded funnel counters, and per-preorder marks of the metrics already counted */
+  funnelCounters: "funnel_counters",
+  funnelMarks: "funnel_marks",
+  /** A Stripe object that claimed a preorder it does not belong to (webhook mismatch), for operations. */
+  anomalies: "anomalies",
 } as const;
 
 /** gRPC ALREADY_EXISTS, as raised by `DocumentReference.create()` on an existing document. */
