@@ -42,6 +42,10 @@ export const COLLECTIONS = {
   paymentIntents: "stripe_payment_intents",
   stripeEvents: "stripe_events",
   klaviyoDeliveries: "klaviyo_deliveries",
+  /** per-IP / per-email limiter counters and tickets; expire through the `expireAt` TTL policy. */
+  rateLimits: "rate_limits",
+  /** `{sha256(email)}_{color}` → the open preorder and session a repeated click gets back; TTL `expireAt`. */
+  openCheckouts: "open_checkouts",
 } as const;
 
 /** gRPC ALREADY_EXISTS, as raised by `DocumentReference.create()` on an existing document. */
