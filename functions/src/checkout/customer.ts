@@ -41,7 +41,8 @@ export async function findOrCreateCustomer(stripe: Stripe, email: string, mode: 
   const known = await ref.get();
   if (known.exists) return known.get("customerId") as string;
 
-  const customerId = await findOrMake(stripe, email, `rolitt-customer-${emailKey(email)}`);
+  // the mode in the key too: nothing of one mode (not even an idempotent replay) answers the other
+  const customerId = await findOrMake(stripe, email, `rolitt-customer-${mode}-${emailKey(email)}`);
   try {
     await ref.create({ customerId, mode, createdAt: now() });
     return customerId;
@@ -76,7 +77,7 @@ async function isGone(stripe: Stripe, customerId: string): Promise<boolean> {
  */
 export async function replaceMissingCustomer(stripe: Stripe, email: string, mode: StripeMode, deadId: string): Promise<string | null> {
   if (!(await isGone(stripe, deadId))) return null;
-  const customerId = await findOrMake(stripe, email, `rolitt-customer-${emailKey(email)}-after-${deadId}`, deadId);
+  const customerId = await findOrMake(stripe, email, `rolitt-customer-${mode}-${emailKey(email)}-after-${deadId}`, deadId);
   const ref = mappingRef(email, mode);
   return db().runTransaction(async (tx) => {
     const current = await tx.get(ref);
