@@ -45,6 +45,9 @@ const vars = {
   "%MAIN%": entry("main"),
   "%RESULT%": entry("result"),
   "%PROJECT%": project,
+  // App Check (hosting/src/appcheck.js): empty builds use the local debug token on the emulators only
+  "%APP_CHECK_SITE_KEY%": process.env.APP_CHECK_SITE_KEY ?? "",
+  "%APP_CHECK_DEBUG_TOKEN%": process.env.APP_CHECK_DEBUG_TOKEN ?? "",
 };
 for (const page of ["index", "success", "cancel"]) {
   let html = readFileSync(join(src, `${page}.html`), "utf8");

@@ -39,7 +39,11 @@ describe("marketing consent on the preorder", () => {
 
   it("the wording exists in all three languages and says what they will receive", () => {
     expect(Object.keys(CONSENT.text).sort()).toEqual(["en", "zh-CN", "zh-HK"]);
-    expect(CONSENT.text.en).toMatch(/launch and shipping updates/);
+    expect(CONSENT.text.en).toMatch(/by e-mail: launch and shipping updates/);
+    // the page's email field keeps its label to itself (getByLabel("Email"/"電郵"/"邮箱") finds one element)
+    expect(CONSENT.text.en).not.toMatch(/email/i);
+    expect(CONSENT.text["zh-HK"]).not.toContain("電郵");
+    expect(CONSENT.text["zh-CN"]).not.toContain("邮箱");
     expect(CONSENT.version).toMatch(/\S/);
   });
 });
