@@ -45,13 +45,15 @@ async function settle<T>(p: Promise<T>): Promise<{ ok: T } | { err: HttpsError }
 
 async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k];
-  else process.env[k] = v;
+  for (const [k, v] of Object.entries(vars))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   try {
     return await fn();
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
 }
 
@@ -86,7 +88,10 @@ describe("App Check", () => {
 
   it("with enforcement on, a call that carries a verified token (the debug token's, locally) goes through", async () => {
     await withEnv({ ENFORCE_APP_CHECK: "true" }, async () => {
-      const ok = await call({ email: unique("debugtoken"), color: "khaki" }, { app: { appId: "1:123:web:abc", token: { sub: "1:123:web:abc" } } });
+      const ok = await call(
+        { email: unique("debugtoken"), color: "khaki" },
+        { app: { appId: "1:123:web:abc", token: { sub: "1:123:web:abc" } } },
+      );
       expect(ok.sessionId).toMatch(/^cs_test_/);
     });
   });
@@ -97,7 +102,9 @@ describe("limits", () => {
     await withEnv({ RATE_LIMIT_PER_IP_10MIN: "30" }, async () => {
       const ip = freshIp();
       const before = await counts("preorders", "stripe_customers", "open_checkouts");
-      const results = await inWaves(1000, 25, (i) => settle(call({ email: `flood${i}.${Date.now()}@example.com`, color: "khaki" }, { ip })));
+      const results = await inWaves(1000, 25, (i) =>
+        settle(call({ email: `flood${i}.${Date.now()}@example.com`, color: "khaki" }, { ip })),
+      );
       const ok = results.filter((r) => "ok" in r);
       const refused = results.flatMap((r) => ("err" in r ? [r.err] : []));
       expect(ok.length).toBeLessThanOrEqual(30);

@@ -119,9 +119,14 @@ describe("preorder numbers (#16)", () => {
 
   it("20 racers drawing the same numbers each end up with their own", async () => {
     const pool = Array.from({ length: 25 }, (_, i) => `ROL-9${String(Date.now() + i).slice(-7)}`);
-    const got = await Promise.all(Array.from({ length: 20 }, (_, i) => reservePreorderNumber(`racer${i}`, () => pool[Math.floor(Math.random() * 25)]!).catch(() => null)));
+    const got = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        reservePreorderNumber(`racer${i}`, () => pool[Math.floor(Math.random() * 25)]!).catch(() => null),
+      ),
+    );
     const won = got.filter((n): n is string => n !== null);
     expect(new Set(won).size).toBe(won.length);
-    for (const [i, n] of got.entries()) if (n) expect((await db().collection("preorder_numbers").doc(n).get()).get("preorderId")).toBe(`racer${i}`);
+    for (const [i, n] of got.entries())
+      if (n) expect((await db().collection("preorder_numbers").doc(n).get()).get("preorderId")).toBe(`racer${i}`);
   });
 });

@@ -17,12 +17,16 @@ beforeEach(() => stripe.server.reset());
 
 const call = (data: unknown) => createCheckoutSession.run({ data, rawRequest: {} as never, acceptsStreaming: false } as never);
 const unique = (tag: string) => `${tag}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
-const customerOf = async (preorderId: string) => (await db().collection("preorders").doc(preorderId).get()).get("stripe.customerId") as string;
+const customerOf = async (preorderId: string) =>
+  (await db().collection("preorders").doc(preorderId).get()).get("stripe.customerId") as string;
 const sessionRequests = () => stripe.requests().filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions");
 
 /** Delete a customer the way the Dashboard or the API does. */
 async function deleteCustomer(id: string) {
-  const res = await fetch(`${stripe.url}/v1/customers/${id}`, { method: "DELETE", headers: { authorization: "Bearer sk_test_local_only" } });
+  const res = await fetch(`${stripe.url}/v1/customers/${id}`, {
+    method: "DELETE",
+    headers: { authorization: "Bearer sk_test_local_only" },
+  });
   expect(await res.json()).toEqual({ id, object: "customer", deleted: true });
 }
 
@@ -37,13 +41,25 @@ describe("the customer mapping heals (#10.6)", () => {
     const replacement = await customerOf(second.preorderId);
     expect(replacement).not.toBe(dead);
     expect(stripe.server.state.customers.has(replacement)).toBe(true);
-    expect((await db().collection("stripe_customers").doc(`${emailKey(email)}_test`).get()).get("customerId")).toBe(replacement);
+    expect(
+      (
+        await db()
+          .collection("stripe_customers")
+          .doc(`${emailKey(email)}_test`)
+          .get()
+      ).get("customerId"),
+    ).toBe(replacement);
     // the session that reached Stripe names the live customer
     expect(sessionRequests().at(-1)!.params.customer).toBe(replacement);
     // and the next checkout uses the healed mapping without asking Stripe about customers
     const before = stripe.requests().length;
     await call({ email, color: "white" });
-    expect(stripe.requests().slice(before).map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/checkout/sessions"]);
+    expect(
+      stripe
+        .requests()
+        .slice(before)
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual(["POST /v1/checkout/sessions"]);
   });
 
   it("racing checkouts after a deletion agree on one replacement", async () => {
@@ -71,12 +87,30 @@ describe("the customer mapping heals (#10.6)", () => {
       const liveCustomer = await customerOf(live.preorderId);
       expect(liveCustomer).not.toBe(testCustomer);
       // no live-mode request ever named the test customer
-      expect(sessionRequests().slice(1).map((r) => r.params.customer)).not.toContain(testCustomer);
-      expect((await db().collection("stripe_customers").doc(`${emailKey(email)}_live`).get()).get("customerId")).toBe(liveCustomer);
+      expect(
+        sessionRequests()
+          .slice(1)
+          .map((r) => r.params.customer),
+      ).not.toContain(testCustomer);
+      expect(
+        (
+          await db()
+            .collection("stripe_customers")
+            .doc(`${emailKey(email)}_live`)
+            .get()
+        ).get("customerId"),
+      ).toBe(liveCustomer);
     } finally {
       process.env.STRIPE_SECRET_KEY = key;
     }
-    expect((await db().collection("stripe_customers").doc(`${emailKey(email)}_test`).get()).get("customerId")).toBe(testCustomer);
+    expect(
+      (
+        await db()
+          .collection("stripe_customers")
+          .doc(`${emailKey(email)}_test`)
+          .get()
+      ).get("customerId"),
+    ).toBe(testCustomer);
   });
 });
 

@@ -28,7 +28,10 @@ export async function startFirebase() {
   const debugToken = built(meta("app-check-debug-token"));
   if (siteKey) {
     // the registered web app's config (apiKey, appId): App Check exchanges tokens for that app
-    const config = await fetch("/__/firebase/init.json").then((r) => (r.ok ? r.json() : null), () => null);
+    const config = await fetch("/__/firebase/init.json").then(
+      (r) => (r.ok ? r.json() : null),
+      () => null,
+    );
     const app = initializeApp(config ?? { projectId, apiKey: "unset", appId: "unset" });
     if (debugToken) self.FIREBASE_APPCHECK_DEBUG_TOKEN = debugToken;
     initializeAppCheck(app, { provider: new ReCaptchaEnterpriseProvider(siteKey), isTokenAutoRefreshEnabled: true });

@@ -30,7 +30,9 @@ let browser: Browser;
 
 describe("limit message (pure)", () => {
   it("says how long to wait in all three languages", () => {
-    expect(retryMessage("en", 150)).toBe("Lots of preorders are coming in right now. Please try again in 3 minutes. Nothing has been charged.");
+    expect(retryMessage("en", 150)).toBe(
+      "Lots of preorders are coming in right now. Please try again in 3 minutes. Nothing has been charged.",
+    );
     expect(retryMessage("en", 1)).toContain("in 1 second.");
     expect(retryMessage("zh-HK", 40)).toContain("40 秒後再試");
     expect(retryMessage("zh-CN", 3600)).toContain("60 分钟后再试");

@@ -22,7 +22,10 @@ export const CUSTOMER_SOURCE = "rolitt-preorder";
 
 export const emailKey = (email: string): string => createHash("sha256").update(email).digest("hex");
 
-const mappingRef = (email: string, mode: StripeMode) => db().collection(COLLECTIONS.stripeCustomers).doc(`${emailKey(email)}_${mode}`);
+const mappingRef = (email: string, mode: StripeMode) =>
+  db()
+    .collection(COLLECTIONS.stripeCustomers)
+    .doc(`${emailKey(email)}_${mode}`);
 
 /** One of ours, still alive. */
 const isOurs = (c: Stripe.Customer | Stripe.DeletedCustomer, not?: string): boolean =>

@@ -143,7 +143,12 @@ export async function createCheckoutSession(request: CallableRequest<unknown>): 
         amount: session.amount_total ?? offer.amount,
         currency: (session.currency ?? offer.currency).toLowerCase(),
         stripe: { customerId, sessionId: session.id },
-        marketingConsent: { given: input.marketingConsent, at: input.marketingConsent ? at : null, locale: input.locale, textVersion: CONSENT.version },
+        marketingConsent: {
+          given: input.marketingConsent,
+          at: input.marketingConsent ? at : null,
+          locale: input.locale,
+          textVersion: CONSENT.version,
+        },
         attribution: input.attribution,
       }),
       createdAt: at,

@@ -66,7 +66,13 @@ export function parseCheckoutInput(data: unknown, colors: readonly string[]): Ch
   if (!validateCheckoutInput(candidate)) {
     throw describe((validateCheckoutInput.errors ?? [])[0] ?? ({ instancePath: "", keyword: "type" } as ErrorObject));
   }
-  const input = candidate as { email: string; color: string; locale?: Locale; marketingConsent?: boolean; attribution?: Attribution | null };
+  const input = candidate as {
+    email: string;
+    color: string;
+    locale?: Locale;
+    marketingConsent?: boolean;
+    attribution?: Attribution | null;
+  };
   if (!colors.includes(input.color)) {
     throw new InputError("color", `color must be one of ${colors.join(", ")}`);
   }

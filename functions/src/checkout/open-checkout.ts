@@ -34,7 +34,9 @@ export type Claim =
   | { kind: "claimed"; ref: AdminFirestore.DocumentReference; claimant: string; writeTime: AdminFirestore.Timestamp };
 
 export const openCheckoutRef = (email: string, color: string) =>
-  db().collection(COLLECTIONS.openCheckouts).doc(`${emailKey(email)}_${color}`);
+  db()
+    .collection(COLLECTIONS.openCheckouts)
+    .doc(`${emailKey(email)}_${color}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -62,7 +64,12 @@ export async function claimOrReuse(email: string, color: string): Promise<Claim>
       }
       const d = snap.data()!;
       if (d.state === "open" && (d.sessionExpiresAt as AdminFirestore.Timestamp).toMillis() - EXPIRY_MARGIN_MS > Date.now()) {
-        const status = (await db().collection(COLLECTIONS.preorders).doc(d.preorderId as string).get()).get("status");
+        const status = (
+          await db()
+            .collection(COLLECTIONS.preorders)
+            .doc(d.preorderId as string)
+            .get()
+        ).get("status");
         if (REUSABLE.has(status)) {
           return {
             kind: "reuse",
