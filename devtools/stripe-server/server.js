@@ -11,6 +11,7 @@ const qs = require("qs");
 const { StripeState } = require("./state");
 const { checkoutPage, resultPage } = require("./page");
 const { readBody } = require("../http-util");
+const webhookSupport = require("./webhook-support");
 
 function stripeError(status, type, message, extra = {}) {
   return { status, body: { error: { type, message, ...extra } } };
@@ -62,9 +63,30 @@ class StripeServer {
   }
 
   /** A Price the API knows (for the Price-id offer configuration). */
-  addPrice({ id = `price_${crypto.randomBytes(6).toString("hex")}`, unit_amount, currency }) {
-    this.prices.set(id, { id, object: "price", unit_amount, currency });
+  addPrice({ id = `price_${crypto.randomBytes(6).toString("hex")}`, unit_amount, currency, product = "prod_local_rolitt" }) {
+    this.prices.set(id, {
+      id,
+      object: "price",
+      active: true,
+      billing_scheme: "per_unit",
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      metadata: {},
+      product,
+      type: "one_time",
+      unit_amount,
+      unit_amount_decimal: String(unit_amount),
+      currency,
+    });
     return id;
+  }
+
+  /** GET /v1/prices/:id (`prices.retrieve`), as the offer endpoint reads a configured Price. */
+  retrievePrice(id) {
+    const price = this.prices.get(id);
+    return price
+      ? { status: 200, body: price }
+      : stripeError(404, "invalid_request_error", `No such price: '${id}'`, { code: "resource_missing", param: "id" });
   }
 
   /**
@@ -168,6 +190,7 @@ class StripeServer {
           ? { status: 200, body: c }
           : stripeError(404, "invalid_request_error", `No such customer: '${m[1]}'`, { code: "resource_missing", param: "id" });
       }
+      if (method === "GET" && (m = path.match(/^\/v1\/prices\/([^/]+)$/))) return this.retrievePrice(m[1]);
       if (method === "POST" && path === "/v1/checkout/sessions") return this.createSession(params);
       if (method === "GET" && (m = path.match(/^\/v1\/checkout\/sessions\/([^/]+)$/)))
         return { status: 200, body: s.view(s.session(m[1])) };
@@ -182,6 +205,8 @@ class StripeServer {
           ? { status: 200, body: pi }
           : stripeError(404, "invalid_request_error", `No such payment_intent: '${m[1]}'`, { code: "resource_missing" });
       }
+      const supported = webhookSupport.handleWebhookSupport(s, this.prices, method, path, params);
+      if (supported) return supported;
       return stripeError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
     } catch (err) {
       return stripeError(
@@ -266,21 +291,30 @@ class StripeServer {
               ? s.expire(sessionId)
               : action === "refund"
                 ? s.refund(sessionId, options)
-                : null;
+                : action === "dispute"
+                  ? webhookSupport.dispute(s, sessionId, options)
+                  : null;
     if (!events) throw Object.assign(new Error(`unknown action ${action}`), { status: 400 });
     await this.deliver(events, delivery);
     return events;
   }
 
-  /** A session made outside our callable (Dashboard, Payment Link): no preorder metadata. */
-  createForeignSession({ email = "walkin@example.com", amount = 9900, currency = "usd" } = {}) {
+  /**
+   * A session made outside our callable (Dashboard, Payment Link): no preorder metadata. `paymentLink` names
+   * its Payment Link (else a random one), `price` a Price id instead of inline price data, and
+   * `clientReferenceId` what a buyer may put in a Payment Link's URL.
+   */
+  createForeignSession({ email = "walkin@example.com", amount = 9900, currency = "usd", paymentLink, price, clientReferenceId } = {}) {
     const session = this.state.createSession(
       {
         mode: "payment",
-        line_items: [{ price_data: { currency, unit_amount: amount, product_data: { name: "Rolitt" } }, quantity: 1 }],
+        line_items: [
+          price ? { price, quantity: 1 } : { price_data: { currency, unit_amount: amount, product_data: { name: "Rolitt" } }, quantity: 1 },
+        ],
         success_url: "https://example.com/ok",
         customer_email: email,
-        payment_link: `plink_${crypto.randomBytes(6).toString("hex")}`,
+        client_reference_id: clientReferenceId,
+        payment_link: paymentLink ?? `plink_${crypto.randomBytes(6).toString("hex")}`,
       },
       this.prices,
     );
@@ -343,7 +377,11 @@ class StripeServer {
     const [, , , id, action] = url.pathname.split("/");
     const session = this.state.sessions.get(id);
     if (!session) return this.send(res, 404, resultPage("Checkout session not found", "This link is not valid.", null));
-    if (req.method === "GET") return this.send(res, 200, checkoutPage(this.state.view(session), url.searchParams.has("declined")));
+    if (req.method === "GET")
+      // no-store: Back after paying fetches the page again and shows the paid state
+      return this.send(res, 200, checkoutPage(this.state.view(session), url.searchParams.has("declined"), session._product), {
+        "cache-control": "no-store",
+      });
     if (req.method !== "POST") return this.send(res, 405, "method not allowed", { allow: "GET, POST" });
     try {
       if (action === "pay") {
@@ -380,6 +418,7 @@ class StripeServer {
         );
       if (path === "reset" && req.method === "POST") return this.send(res, 200, { ok: this.reset() === undefined });
       if (path === "fail" && req.method === "POST") return this.send(res, 200, { ok: this.failNext(body) === undefined });
+      if (path === "clock" && req.method === "POST") return this.send(res, 200, webhookSupport.setClock(this.state, body));
       if (path === "act" && req.method === "POST") {
         const events = await this.act(body.action, body.sessionId, body.options ?? {}, body.delivery ?? {});
         return this.send(res, 200, events);

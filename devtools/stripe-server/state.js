@@ -30,6 +30,7 @@ class StripeState {
 
   /** Stripe's `created` has one-second resolution; each event gets its own second so that order is visible. */
   tick() {
+    if (this.frozenAt) return this.frozenAt; // webhook-support.js setClock: equal stamps, as Stripe's 1 s allows
     this.clock = Math.max(Math.floor(Date.now() / 1000), this.clock + 1);
     return this.clock;
   }
@@ -105,14 +106,16 @@ class StripeState {
       custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
     });
     session._paymentIntentData = params.payment_intent_data ?? {};
+    // what the hosted page shows of the line item (Stripe's own page shows the product's name and description)
+    session._product = item.price_data?.product_data ?? { name: prices.get(item.price)?.product ?? "" };
+    session._lineItems = params.line_items;
     this.sessions.set(id, session);
     return session;
   }
 
   /** The session as the API shows it (without our private bookkeeping). */
   view(session) {
-    const { _paymentIntentData, ...visible } = session;
-    return clone(visible);
+    return clone(Object.fromEntries(Object.entries(session).filter(([key]) => !key.startsWith("_"))));
   }
 
   session(id) {

@@ -5,38 +5,12 @@ import { startFirebase } from "./appcheck.js";
 import { captureAttribution } from "./attribution.js";
 import { consentGiven, renderConsent } from "./consent.js";
 import { retryMessage } from "./limit-message.js";
-import OFFER from "../../functions/src/offer.defaults.json";
+import { renderOffer } from "./offer-view.js";
 
 const locale = pickLocale();
 const t = applyText(locale);
-document.title = t.title;
 renderConsent(locale);
 const attribution = captureAttribution();
-
-const COLORS = { khaki: "#c3b091", black: "#1f1f1f", white: "#f7f7f2" };
-const swatches = document.getElementById("swatches");
-OFFER.colors.split(",").forEach((id, i) => {
-  const label = document.createElement("label");
-  label.className = "swatch";
-  const input = Object.assign(document.createElement("input"), {
-    type: "radio",
-    name: "color",
-    value: id,
-    required: true,
-    checked: i === 0,
-  });
-  const dot = Object.assign(document.createElement("span"), { className: "dot" });
-  dot.style.setProperty("--c", COLORS[id] ?? "#999");
-  const name = Object.assign(document.createElement("span"), { textContent: t.colours[id] ?? id });
-  label.append(input, dot, name);
-  swatches.append(label);
-});
-
-const digits = ["jpy", "krw"].includes(OFFER.currency) ? 0 : 2;
-document.getElementById("price").textContent = new Intl.NumberFormat(locale, {
-  style: "currency",
-  currency: OFFER.currency.toUpperCase(),
-}).format(OFFER.amount / 10 ** digits);
 
 // Same-origin through the Hosting rewrite: the Functions emulator locally, Cloud Functions in production.
 // App Check is registered first (appcheck.js), so every call carries its token.
@@ -46,6 +20,12 @@ const createCheckoutSession = async (data) => (await callable)(data);
 const form = document.getElementById("preorder");
 const button = document.getElementById("submit");
 const status = document.getElementById("status");
+// no preorder before the shopper has seen the live price and colours
+button.disabled = true;
+renderOffer(locale, t).then(
+  () => (button.disabled = false),
+  () => undefined,
+);
 const fieldError = (field, message) => {
   const el = document.getElementById(`${field}-error`);
   const input = field === "email" ? form.email : null;

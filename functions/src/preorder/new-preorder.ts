@@ -34,6 +34,9 @@ export function newPreorder(init: NewPreorder): Omit<Preorder, "createdAt" | "up
     lastEventCreated: null,
     lastEventId: null,
     origin: init.origin ?? "callable",
+    hold: null,
+    flagged: false,
+    dispute: null,
     ...(init.marketingConsent && { marketingConsent: init.marketingConsent }),
     ...(init.attribution !== undefined && { attribution: init.attribution }),
   };

@@ -42,6 +42,8 @@ export const COLLECTIONS = {
   paymentIntents: "stripe_payment_intents",
   stripeEvents: "stripe_events",
   klaviyoDeliveries: "klaviyo_deliveries",
+  /** A Stripe object that claimed a preorder it does not belong to (webhook mismatch), for operations. */
+  anomalies: "anomalies",
   /** per-IP / per-email limiter counters and tickets; expire through the `expireAt` TTL policy. */
   rateLimits: "rate_limits",
   /** `{sha256(email)}_{color}` → the open preorder and session a repeated click gets back; TTL `expireAt`. */
