@@ -214,7 +214,12 @@ async function startStack(opts = {}) {
       PREORDER_CURRENCY: "usd",
       SITE_URL: siteUrl,
       SHIPPING_COUNTRIES: "US,CA,GB,IE,DE,FR,NL,AU,NZ,JP,SG,HK,TW,CN",
-      ENFORCE_APP_CHECK: "false",
+      // App Check: off unless asked (ENFORCE_APP_CHECK=true npm start); the page sends a local debug token
+      ENFORCE_APP_CHECK: process.env.ENFORCE_APP_CHECK ?? "false",
+      // limits roomy enough for a developer and the browser tests (which share 127.0.0.1); production: 60 / 5
+      RATE_LIMIT_PER_IP_10MIN: "1000",
+      RATE_LIMIT_PER_EMAIL_HOUR: "20",
+      TRUSTED_PROXY_HOPS: "1",
       KLAVIYO_MAX_EVENT_AGE_MINUTES: "1440",
       MIN_INSTANCES: "0",
       ADMIN_WEB_API_KEY: "",

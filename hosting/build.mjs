@@ -59,6 +59,9 @@ const vars = {
   "%PROJECT%": project,
   "%ADMIN%": entry("admin"),
   "%ADMIN_STYLES%": `/assets/${adminCssName}`,
+  // App Check (hosting/src/appcheck.js): empty builds use the local debug token on the emulators only
+  "%APP_CHECK_SITE_KEY%": process.env.APP_CHECK_SITE_KEY ?? "",
+  "%APP_CHECK_DEBUG_TOKEN%": process.env.APP_CHECK_DEBUG_TOKEN ?? "",
 };
 // index: the offer; success/cancel: after Checkout; order: the buyer's lookup
 const pages = ["index", "success", "cancel", "order", "admin"];

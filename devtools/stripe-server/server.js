@@ -31,6 +31,7 @@ class StripeServer {
     this.deliveries = [];
     this.idempotency = new Map();
     this.failures = [];
+    this.deletedCustomers = new Set();
     this.server = http.createServer((req, res) =>
       this.route(req, res).catch((err) => this.send(res, 500, { error: { type: "api_error", message: String(err) } })),
     );
@@ -58,6 +59,7 @@ class StripeServer {
     this.deliveries = [];
     this.idempotency.clear();
     this.failures = [];
+    this.deletedCustomers = new Set();
   }
 
   /** A Price the API knows (for the Price-id offer configuration). */
@@ -178,6 +180,8 @@ class StripeServer {
     try {
       const s = this.state;
       let m;
+      const customer = this.customerRoutes(method, path);
+      if (customer) return customer;
       if (method === "GET" && path === "/v1/customers") return { status: 200, body: s.listCustomers(params) };
       if (method === "POST" && path === "/v1/customers") return { status: 200, body: s.createCustomer(params) };
       if (method === "GET" && (m = path.match(/^\/v1\/customers\/([^/]+)$/))) {
@@ -234,6 +238,27 @@ class StripeServer {
     Object.assign(refund, { reason: params.reason ?? null, metadata: params.metadata ?? {} });
     this.emit(events);
     return { status: 200, body: refund };
+  }
+
+  /**
+   * Deleting a customer, as Stripe does it: `DELETE /v1/customers/{id}` answers the `deleted: true` stub, a
+   * later GET answers the same stub, and the id is unknown everywhere else (a session naming it gets 400
+   * `resource_missing` on `customer`). Returns null for every other route.
+   */
+  customerRoutes(method, path) {
+    const m = path.match(/^\/v1\/customers\/([^/]+)$/);
+    if (!m) return null;
+    const id = m[1];
+    const stub = { id, object: "customer", deleted: true };
+    if (method === "DELETE") {
+      if (!this.state.customers.has(id))
+        return stripeError(404, "invalid_request_error", `No such customer: '${id}'`, { code: "resource_missing", param: "id" });
+      this.state.customers.delete(id);
+      this.deletedCustomers.add(id);
+      return { status: 200, body: stub };
+    }
+    if (method === "GET" && this.deletedCustomers.has(id)) return { status: 200, body: stub };
+    return null;
   }
 
   createSession(params) {

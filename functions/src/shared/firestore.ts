@@ -49,6 +49,10 @@ export const COLLECTIONS = {
   funnelMarks: "funnel_marks",
   /** A Stripe object that claimed a preorder it does not belong to (webhook mismatch), for operations. */
   anomalies: "anomalies",
+  /** per-IP / per-email limiter counters and tickets; expire through the `expireAt` TTL policy. */
+  rateLimits: "rate_limits",
+  /** `{sha256(email)}_{color}` → the open preorder and session a repeated click gets back; TTL `expireAt`. */
+  openCheckouts: "open_checkouts",
 } as const;
 
 /** gRPC ALREADY_EXISTS, as raised by `DocumentReference.create()` on an existing document. */
