@@ -22,6 +22,13 @@ const testIgnore = (process.env.MUTATE_TEST_IGNORE ?? "").split(",").filter(Bool
  * lower bound of the full suite's (more tests can only kill more mutants). Unset: every functions suite.
  */
 const onlyTests = (process.env.MUTATE_TESTS ?? "").split(",").filter(Boolean);
+/**
+ * The fast lane names unit suites, which need no Firestore: starting the embedded one is the global setup of
+ * every jest run Stryker makes (seconds per mutant). Skipped there unless MUTATE_FIRESTORE=1 (a named suite
+ * that needs it fails the initial run, so a wrong choice cannot go unnoticed).
+ */
+const { globalSetup, globalTeardown, ...jestBase } = base;
+const withFirestore = onlyTests.length === 0 || process.env.MUTATE_FIRESTORE === "1";
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -34,7 +41,8 @@ export default {
   jest: {
     projectType: "custom",
     config: {
-      ...base,
+      ...jestBase,
+      ...(withFirestore && { globalSetup, globalTeardown }),
       rootDir: ".",
       // The functions suites only: hosting/ and devtools/ suites drive Chromium or the whole local stack,
       // are slow, and exercise functions/src only end to end (functions/test already does that through

@@ -20,6 +20,7 @@ const PURE_CORE = [
   "klaviyo/seed-event.ts",
   "klaviyo/events-api.ts",
   "klaviyo/money.ts",
+  "klaviyo/profile.ts", // not in the list; pure, and cheap to measure with the rest
 ];
 const TARGETS = { pureCore: 90, all: 80 };
 
