@@ -775,3 +775,31 @@ describe("toPreorderChange: PaymentIntents, charges, disputes", () => {
     expect(HANDLED_EVENT_TYPES).toHaveLength(10);
   });
 });
+
+// ---- cases the mutation run found unpinned (docs/mutation.md) -------------------------------------------------
+
+describe("pinned by the mutation run", () => {
+  const changeOf = (type: string, over: Record<string, unknown> = {}) => {
+    const m = toPreorderChange(ev(type, session(over)));
+    if (m.kind !== "change") throw new Error(`ignored: ${m.reason}`);
+    return m.change;
+  };
+
+  it("a foreign session's number is a fixed function of its id: numbers already given never change across releases", () => {
+    expect(foreignPreorderNumber("cs_test_abc")).toBe("ROL-1347205033");
+  });
+
+  it("all six address fields are kept, each from its own key", () => {
+    const full = { city: "Kowloon", country: "HK", line1: "1 Nathan Road", line2: "Flat 2B", postal_code: "999077", state: "KLN" };
+    const c = changeOf("checkout.session.completed", { collected_information: { shipping_details: { name: "Ship", address: full } } });
+    expect(c.facts.customer?.shipping?.address).toEqual(full);
+  });
+
+  it("customer details without a name and no shipping at all (a digital order): name null, no crash", () => {
+    const c = changeOf("checkout.session.completed", {
+      customer_details: { email: "a@x.com", name: null, phone: null },
+      collected_information: null,
+    });
+    expect(c.facts.customer).toEqual({ name: null, phone: null, shipping: null });
+  });
+});
