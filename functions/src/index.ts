@@ -42,7 +42,8 @@ export const onPreorderWritten = (
     ? (require("firebase-functions/v2/firestore") as typeof import("firebase-functions/v2/firestore")).onDocumentWritten(
         {
           document: "preorders/{preorderId}",
-          secrets: [KLAVIYO_PRIVATE_KEY],
+          // ORDER_LINK_SECRET signs the order-lookup link the events carry (order_url)
+          secrets: [KLAVIYO_PRIVATE_KEY, ORDER_LINK_SECRET],
           retry: true,
           memory: "256MiB",
           concurrency: 4,
