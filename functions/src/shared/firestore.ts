@@ -42,6 +42,10 @@ export const COLLECTIONS = {
   paymentIntents: "stripe_payment_intents",
   stripeEvents: "stripe_events",
   klaviyoDeliveries: "klaviyo_deliveries",
+  /** `stripe`: the reconcile cursor, lease and last run's summary (one document) */
+  reconcileState: "reconcile_state",
+  /** one summary per reconcile run */
+  reconcileRuns: "reconcile_runs",
 } as const;
 
 /** gRPC ALREADY_EXISTS, as raised by `DocumentReference.create()` on an existing document. */
