@@ -12,6 +12,8 @@ import {
   later,
   narrowed,
   pastWindow,
+  RETENTION_MARGIN_SECONDS,
+  RETENTION_SECONDS,
   SETTLE_SECONDS,
   startOf,
   toApply,
@@ -122,7 +124,8 @@ export const DEFAULT_OPTIONS: Omit<RunOptions, "mode" | "holder" | "types"> = {
   minRequestIntervalMs: 100,
   leaseMs: 9 * 60_000,
   checkpointEvery: 200,
-  firstLookbackSeconds: 30 * 24 * 3600,
+  // everything Stripe still keeps (a first run has no cursor to measure a gap from)
+  firstLookbackSeconds: RETENTION_SECONDS - RETENTION_MARGIN_SECONDS - 60,
 };
 
 const emptyCounts = (): Counts => ({ seen: 0, applied: 0, duplicates: 0, stale: 0, ignored: 0, mismatch: 0 });
