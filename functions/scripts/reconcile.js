@@ -46,7 +46,8 @@ function parseArgs(argv) {
 
 /** YYYY-MM-DD (UTC midnight) or a full ISO time → Unix seconds; refuses anything else and the future. */
 function parseSince(text) {
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) fail(`--since ${text}: not a date (YYYY-MM-DD)`);
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text))
+    fail(`--since ${text}: not a date (YYYY-MM-DD)`);
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
   if (Number.isNaN(ms)) fail(`--since ${text}: not a valid date`);
   if (ms > Date.now()) fail(`--since ${text} is in the future`);
@@ -100,13 +101,20 @@ const when = (sec) => (sec == null ? "—" : new Date(sec * 1000).toISOString())
 function print(s) {
   const line = (k, v) => process.stdout.write(`  ${k.padEnd(12)} ${v}\n`);
   process.stdout.write(`reconcile ${s.mode} run ${s.runId}\n`);
-  if (s.skipped) return line("skipped", `another run (${s.skipped.holder}) holds the lease until ${new Date(s.skipped.until).toISOString()}`);
-  line("events", `seen ${s.seen}, applied ${s.applied}, duplicates ${s.duplicates}, stale ${s.stale}, ignored ${s.ignored}, mismatch ${s.mismatch}`);
+  if (s.skipped)
+    return line("skipped", `another run (${s.skipped.holder}) holds the lease until ${new Date(s.skipped.until).toISOString()}`);
+  line(
+    "events",
+    `seen ${s.seen}, applied ${s.applied}, duplicates ${s.duplicates}, stale ${s.stale}, ignored ${s.ignored}, mismatch ${s.mismatch}`,
+  );
   line("requests", `${s.pages} Events API pages in ${(s.ms / 1000).toFixed(1)} s`);
   line("cursor", `${when(s.cursorBefore?.created)} → ${when(s.cursorAfter?.created)}`);
   line("stopped", s.stoppedBy + (s.caughtUp ? " (caught up with the present)" : "") + (s.error ? `: ${s.error}` : ""));
   if (s.gap)
-    line("LOST", `events from ${when(s.gap.from)} to ${when(s.gap.to)} are older than Stripe keeps (30 days): see README, "After a long outage"`);
+    line(
+      "LOST",
+      `events from ${when(s.gap.from)} to ${when(s.gap.to)} are older than Stripe keeps (30 days): see README, "After a long outage"`,
+    );
   if (s.sweep) line("sweep", JSON.stringify(s.sweep));
   if (s.klaviyo) line("klaviyo", JSON.stringify(s.klaviyo));
 }

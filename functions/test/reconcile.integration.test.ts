@@ -17,11 +17,12 @@ import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 import { serveWebhook, TEST_SECRET, type WebhookServer } from "./helpers/webhook";
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { makeLifecycle, KIND_NAMES } = require("../../devtools/lifecycles");
-const { spawnRelay } = require("../../devtools/trigger-relay");
+const { startRelay } = require("../../devtools/trigger-relay");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 jest.setTimeout(480_000);
-const progress = (m: string) => process.env.DEBUG_RECONCILE && process.stderr.write(`[reconcile test] ${m}\n`);
+const progress = (m: string) =>
+  process.env.DEBUG_RECONCILE && process.stderr.write(`[reconcile test ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
 let stripe: LocalStripe;
 let hook: WebhookServer;
@@ -32,12 +33,12 @@ beforeAll(async () => {
   hook = await serveWebhook();
   stripe = await startLocalStripe({ webhookUrl: hook.url, webhookSecret: TEST_SECRET });
   sink = await startSink();
-  // in its own process, as `npm start` runs it: the built trigger handler, fed by a Firestore listener
-  relay = spawnRelay({ projectId: process.env.GCLOUD_PROJECT, env: { KLAVIYO_API_URL: sink.url } });
-  await (relay as any).ready;
+  // the built trigger handler, fed by a Firestore listener, as `npm start` runs it
+  relay = startRelay({ projectId: process.env.GCLOUD_PROJECT, env: { KLAVIYO_API_URL: sink.url }, baseDelayMs: 50 });
 });
 afterAll(async () => {
   await relay?.stop();
+  await new Promise((r) => setTimeout(r, 1000)); // the listener's stream closes after stop() returns
   await sink?.close();
   await stripe?.close();
   await hook?.close();
@@ -148,7 +149,9 @@ it("an outage drops webhook deliveries for 200 lifecycles of every kind: one rec
   expect(dropped).toBeGreaterThan(300);
   expect((await wrong(made)).length).toBeGreaterThan(100); // what reconciliation has to repair
 
+  progress("reconciling");
   const summary = await scheduledReconcile(FAST);
+  progress(`reconciled: ${JSON.stringify(summary)}`);
 
   expect(summary).toMatchObject({ stoppedBy: "done", caughtUp: true, error: null, skipped: null });
   expect(summary.seen).toBe(dropped); // delivery_success=false: exactly the undelivered handled events
