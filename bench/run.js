@@ -248,7 +248,8 @@ async function costs(stack, db) {
 
   say("  firestore per event measured");
   // Klaviyo calls per transition: the built trigger handler, fired for each transition of 20 paid
-  // preorders and then twice more for each (a redelivered trigger event)
+  // preorders (Started, Success), then twice more for each (redelivered trigger events); then 10 more paid
+  // preorders whose trigger events come Success first, each invocation 10× at once (concurrent duplicates).
   const { LOCAL_SECRETS } = require("../devtools/stack");
   Object.assign(process.env, LOCAL_SECRETS, {
     GCLOUD_PROJECT: PROJECT,
@@ -257,25 +258,33 @@ async function costs(stack, db) {
   });
   const { onPreorderWritten } = require(path.join(ROOT, "functions", "lib", "klaviyo", "handler.js"));
   stack.klaviyo.reset();
-  const made = [];
-  for (let i = 0; i < 20; i++) made.push(JSON.parse((await callable({ email: `k${i}@example.com`, color: "khaki" })).body).result);
-  await stack.stripe.deliver(
-    made.flatMap((m) => stack.stripe.state.pay(m.sessionId)),
-    {},
-  );
-  const docs = new Map();
-  for (const m of made) docs.set(m.preorderId, (await db.collection("preorders").doc(m.preorderId).get()).data());
+  const paidPreorders = async (count, prefix) => {
+    const made = [];
+    for (let i = 0; i < count; i++)
+      made.push(JSON.parse((await callable({ email: `${prefix}${i}@example.com`, color: "khaki" })).body).result);
+    await stack.stripe.deliver(
+      made.flatMap((m) => stack.stripe.state.pay(m.sessionId)),
+      {},
+    );
+    for (const m of made) m.doc = (await db.collection("preorders").doc(m.preorderId).get()).data();
+    return made;
+  };
+  const trigger = (m, before, after) =>
+    onPreorderWritten({
+      time: new Date().toISOString(),
+      params: { preorderId: m.preorderId },
+      data: { before: before && { data: () => before }, after: { data: () => after } },
+    });
+  const transitionsOf = (m) => {
+    const created = { ...m.doc, status: "created" };
+    return [
+      [null, created],
+      [created, m.doc],
+    ];
+  };
+  const made = await paidPreorders(20, "k");
   const fire = async (m) => {
-    const paid = docs.get(m.preorderId);
-    const created = { ...paid, status: "created" };
-    const trigger = (before, after) =>
-      onPreorderWritten({
-        time: new Date().toISOString(),
-        params: { preorderId: m.preorderId },
-        data: { before: before && { data: () => before }, after: { data: () => after } },
-      });
-    await trigger(null, created);
-    await trigger(created, paid);
+    for (const [b, a] of transitionsOf(m)) await trigger(m, b, a);
   };
   await stats();
   for (const m of made) await fire(m);
@@ -283,15 +292,39 @@ async function costs(stack, db) {
   const firstRequests = stack.klaviyo.received.length;
   for (const m of made) for (let k = 0; k < 2; k++) await fire(m);
   const redeliveryFs = await stats();
+  const redeliveryRequests = stack.klaviyo.received.length - firstRequests;
+
+  const crowd = await paidPreorders(10, "kc");
+  const beforeCrowd = stack.klaviyo.received.length;
+  let thrown = 0;
+  await stats();
+  for (const m of crowd) {
+    // Success's trigger event first, then Started's, each delivered 10 times at once
+    for (const [b, a] of transitionsOf(m).reverse()) {
+      const settled = await Promise.allSettled(Array.from({ length: 10 }, () => trigger(m, b, a)));
+      thrown += settled.filter((r) => r.status === "rejected").length; // handed back to the platform's retry
+    }
+  }
+  const crowdFs = await stats();
+  const crowdRequests = stack.klaviyo.received.length - beforeCrowd;
+  const paidProfiles = crowd.filter((m) => stack.klaviyo.profile(m.doc.email)?.properties?.preorder_paid === true).length;
   say("  klaviyo measured");
   out.klaviyo = {
     transitions: made.length * 2,
     requests: firstRequests,
     accepted: stack.klaviyo.events().length,
     redelivered: made.length * 2 * 2,
-    redeliveryRequests: stack.klaviyo.received.length - firstRequests,
+    redeliveryRequests,
     firstFirestore: firstFs,
     redeliveryFirestore: redeliveryFs,
+    concurrent: {
+      transitions: crowd.length * 2,
+      invocations: crowd.length * 2 * 10,
+      requests: crowdRequests,
+      firestore: crowdFs,
+      paidProfiles,
+      shoppers: crowd.length,
+    },
   };
   void second;
   return out;
@@ -315,7 +348,7 @@ function launchPlan(load, cost) {
     eventRate,
     callableRate: rate,
     klaviyoRate: rate * 2, // Started + Success per paid preorder
-    fsWritesPerSec: rate * (writesPerPreorder + 2), // + the trigger's two delivery records (Started, Success)
+    fsWritesPerSec: rate * (writesPerPreorder + 4), // + the trigger's two deliveries (Started, Success): lease claim + outcome each
     perDocWrites: handled.filter((e) => e.writes > 1).length,
     webhookInFlight: eventRate * p99s,
     p99s,
@@ -408,8 +441,15 @@ function report({ cold, load, cost, plan }) {
   L(
     `- Stripe API calls per checkout: ${cost.stripe.newCustomer} for a new customer (customers.list, customers.create, checkout.sessions.create), ${cost.stripe.returningCustomer} for a returning one.`,
   );
+  const kc = cost.klaviyo.concurrent;
   L(
-    `- Klaviyo: ${cost.klaviyo.requests} requests for ${cost.klaviyo.transitions} transitions (${f2(cost.klaviyo.requests / cost.klaviyo.transitions)} per transition; Firestore ${f2(cost.klaviyo.firstFirestore.reads / cost.klaviyo.transitions)} reads and ${f2(cost.klaviyo.firstFirestore.writes / cost.klaviyo.transitions)} writes per transition); ${cost.klaviyo.redelivered} redelivered trigger events then made ${cost.klaviyo.redeliveryRequests} Klaviyo requests and ${cost.klaviyo.redeliveryFirestore.reads} Firestore reads, ${cost.klaviyo.redeliveryFirestore.writes} writes; the sink recorded ${cost.klaviyo.accepted} events in all.`,
+    `- Klaviyo, one delivery per transition (20 paid preorders: Started, Success): ${cost.klaviyo.requests} requests for ${cost.klaviyo.transitions} transitions (${f2(cost.klaviyo.requests / cost.klaviyo.transitions)} per transition); Firestore ${f2(cost.klaviyo.firstFirestore.reads / cost.klaviyo.transitions)} reads and ${f2(cost.klaviyo.firstFirestore.writes / cost.klaviyo.transitions)} writes per transition (lease claim, the shopper's preorders, the outcome).`,
+  );
+  L(
+    `- Klaviyo under redelivery: ${cost.klaviyo.redelivered} redelivered trigger events made ${cost.klaviyo.redeliveryRequests} requests (${f2(cost.klaviyo.redeliveryRequests / cost.klaviyo.redelivered)} per redelivery), ${f2(cost.klaviyo.redeliveryFirestore.reads / cost.klaviyo.redelivered)} Firestore reads and ${f2(cost.klaviyo.redeliveryFirestore.writes / cost.klaviyo.redelivered)} writes each; the sink recorded ${cost.klaviyo.accepted} events in all.`,
+  );
+  L(
+    `- Klaviyo under 10× concurrent duplicates (${kc.shoppers} paid preorders, Success's trigger event before Started's, each invocation 10 times at once): ${kc.requests} requests for ${kc.transitions} transitions (**${f2(kc.requests / kc.transitions)} per transition**) from ${kc.invocations} invocations; Firestore ${f2(kc.firestore.reads / kc.transitions)} reads and ${f2(kc.firestore.writes / kc.transitions)} writes per transition (the duplicates' lease checks and waits included); ${kc.paidProfiles}/${kc.shoppers} profiles end \`preorder_paid: true\` although Started arrived last; ${kc.thrown} invocation(s) handed back to the platform's retry.`,
   );
   L();
   L("## 4. The launch plan: 10,000 preorders in 10 minutes");
@@ -422,7 +462,7 @@ function report({ cold, load, cost, plan }) {
     `| writes per preorder document | ≤ ${cost.perEvent.filter((e) => e.writes >= 2).length} over its whole life, minutes apart | ~1/s sustained per document | no hot document: no counter, one document per preorder |`,
   );
   L(
-    `| Firestore writes, all collections (a whole lifecycle + 2 delivery records, per preorder) | ~${f1(plan.fsWritesPerSec)}/s | 500 ops/s to start, then +50% every 5 min (Firestore's 500/50/5 ramp-up rule) | ${f2(500 / plan.fsWritesPerSec)}× at the start; warm the database up before the launch or ramp the traffic |`,
+    `| Firestore writes, all collections (a whole lifecycle + 2 Klaviyo deliveries × 2 writes, per preorder) | ~${f1(plan.fsWritesPerSec)}/s | 500 ops/s to start, then +50% every 5 min (Firestore's 500/50/5 ramp-up rule) | ${f2(500 / plan.fsWritesPerSec)}× at the start; warm the database up before the launch or ramp the traffic |`,
   );
   L(
     `| Klaviyo Events API | ${f1(plan.klaviyoRate)}/s (Started + Success) | 350/s burst, 3,500/min = 58/s steady | ${f2(58.3 / plan.klaviyoRate)}× steady; 429 waits Retry-After |`,

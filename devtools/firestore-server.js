@@ -1,9 +1,9 @@
 "use strict";
 /**
  * The embedded Firestore server (`@firestore-emulator/server`): a Firestore gRPC server in Node that the real
- * Admin SDK talks to, for machines without Java 21. It has no transaction isolation, no BatchWrite, no rules,
- * no nested-field queries, applies only the first server transform of a write and fires no triggers; see the
- * README, "What runs where". It runs in its own process (like the real emulator), so that its CPU does not
+ * Admin SDK talks to, for machines without Java 21. The package has no transaction isolation; this wrapper adds
+ * it (devtools/firestore-isolation.js). It has no BatchWrite, no rules, no nested-field queries, applies only
+ * the first server transform of a write and fires no triggers; see the README, "What runs where". It runs in its own process (like the real emulator), so that its CPU does not
  * compete with the code under test.
  *
  *   node devtools/firestore-server.js [port]     prints "ready <port>" once it listens
@@ -23,10 +23,19 @@ function freePort() {
   });
 }
 
-/** Start the server in a child process; resolves once it listens. */
-async function startFirestore({ port } = {}) {
+/**
+ * Start the server in a child process; resolves once it listens on 127.0.0.1.
+ *   isolation  transaction isolation (default on; `ROLITT_FIRESTORE_ISOLATION=0` turns it off, only to show
+ *              what the concurrency suite catches without it)
+ *   faults     { unavailable: 0.05 } answers that fraction of data RPCs with UNAVAILABLE (chaos runs);
+ *              `setFaults()` changes it on a running server
+ */
+async function startFirestore({ port, isolation, faults } = {}) {
   const usePort = port ?? (await freePort());
-  const child = spawn(process.execPath, [__filename, String(usePort)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  const env = { ...process.env };
+  if (isolation !== undefined) env.ROLITT_FIRESTORE_ISOLATION = isolation ? "1" : "0";
+  if (faults) env.ROLITT_FIRESTORE_FAULTS = JSON.stringify(faults);
+  const child = spawn(process.execPath, [__filename, String(usePort)], { env, stdio: ["ignore", "pipe", "inherit", "ipc"] });
   await new Promise((resolve, reject) => {
     let out = "";
     child.once("exit", (code) => reject(new Error(`embedded Firestore exited with ${code} (port ${usePort} taken?)`)));
@@ -38,44 +47,69 @@ async function startFirestore({ port } = {}) {
   child.removeAllListeners("exit");
   child.unref();
   child.channel?.unref();
-  /** Reads and writes served since the last reset, counted at the server (benchmarks). */
-  const stats = (reset = false) =>
-    new Promise((resolve) => {
-      child.once("message", resolve);
-      child.send({ type: reset ? "reset" : "stats" });
-    });
-  return { host: `127.0.0.1:${usePort}`, port: usePort, child, stats, stop: () => child.kill() };
+  // One question at a time over IPC, each answered by the next message.
+  let queue = Promise.resolve();
+  const ask = (msg) => {
+    const answer = queue.then(
+      () =>
+        new Promise((resolve) => {
+          child.once("message", resolve);
+          child.send(msg);
+        }),
+    );
+    queue = answer.catch(() => {});
+    return answer;
+  };
+  /**
+   * Served since the last reset, counted at the server (benchmarks): documents read and written, commits,
+   * queries, batch gets, transactions begun, commits aborted for contention, refused transaction ids,
+   * injected faults.
+   */
+  const stats = (reset = false) => ask({ type: reset ? "reset" : "stats" });
+  /** Switch fault injection on a running server, e.g. `setFaults({ unavailable: 0.05 })`; 0 turns it off. */
+  const setFaults = (f) => ask({ type: "faults", ...f });
+  return { host: `127.0.0.1:${usePort}`, port: usePort, child, stats, setFaults, stop: () => child.kill() };
 }
 
 if (require.main === module) {
   const { FirestoreServer } = require("@firestore-emulator/server");
+  const { isolate } = require("./firestore-isolation");
   const port = Number(process.argv[2] ?? 8080);
-  // Count what the server serves: documents read (batch gets, query results) and documents written.
-  // The package bundles its service class, so the implementation is wrapped where gRPC receives it.
+  const options = {
+    isolation: process.env.ROLITT_FIRESTORE_ISOLATION !== "0",
+    faults: JSON.parse(process.env.ROLITT_FIRESTORE_FAULTS || "{}"),
+  };
+  // The package bundles its service class, so its implementation is wrapped where gRPC receives it: to count
+  // what it serves (documents read by batch gets and queries, documents written) and to add isolation.
   const grpc = require(require.resolve("@grpc/grpc-js", { paths: [path.dirname(require.resolve("@firestore-emulator/server"))] }));
-  const counts = { reads: 0, writes: 0, commits: 0, queries: 0, batchGets: 0 };
+  const counts = { reads: 0, writes: 0, commits: 0, queries: 0, batchGets: 0, transactions: 0, aborts: 0, refused: 0, faults: 0 };
+  let server;
   const addService = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function (definition, impl) {
     const wrapped = Object.create(impl);
+    // The package's state is created before its service; read it lazily (the constructor is still running).
+    const state = { v1Query: (...a) => server.state.v1Query(...a), getDocument: (n) => server.state.getDocument(n) };
+    const isolated = isolate(impl, state, counts, options);
     wrapped.BatchGetDocuments = (call) => {
       counts.batchGets++;
       counts.reads += call.request.documents.length;
-      return impl.BatchGetDocuments(call);
+      return isolated.BatchGetDocuments(call);
     };
     wrapped.Commit = (call, callback) => {
       counts.commits++;
       counts.writes += call.request.writes.length;
-      return impl.Commit(call, callback);
+      return isolated.Commit(call, callback);
     };
     wrapped.RunQuery = (call) => {
       counts.queries++;
       const write = call.write.bind(call);
-      call.write = (msg) => {
-        if (msg?.has_document || msg?.document) counts.reads++;
-        return write(msg);
+      call.write = (msg, ...rest) => {
+        if (msg?.has_document) counts.reads++;
+        return write(msg, ...rest);
       };
-      return impl.RunQuery(call);
+      return isolated.RunQuery(call);
     };
+    for (const key of ["BeginTransaction", "Rollback", "RunAggregationQuery"]) wrapped[key] = isolated[key];
     for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(impl))) {
       if (
         key !== "constructor" &&
@@ -86,12 +120,22 @@ if (require.main === module) {
     }
     return addService.call(this, definition, wrapped);
   };
+  // The package listens on every interface; a development database belongs on loopback only.
+  const bindAsync = grpc.Server.prototype.bindAsync;
+  grpc.Server.prototype.bindAsync = function (address, ...rest) {
+    return bindAsync.call(this, address.replace(/^0\.0\.0\.0:/, "127.0.0.1:"), ...rest);
+  };
   process.on("message", (m) => {
+    if (m?.type === "faults") {
+      options.faults = { unavailable: Number(m.unavailable) || 0 };
+      process.send?.({ ...options.faults });
+      return;
+    }
     const snapshot = { ...counts };
     if (m?.type === "reset") for (const k of Object.keys(counts)) counts[k] = 0;
     process.send?.(snapshot);
   });
-  const server = new FirestoreServer();
+  server = new FirestoreServer();
   server.start(port).then(
     () => process.stdout.write(`ready ${port}\n`),
     (err) => {

@@ -6,8 +6,10 @@
  * the local trigger relay when the real Firestore emulator (which fires triggers) is not there.
  *
  * Configuration reaches the emulated functions through `functions/.env.<projectId>` (written here, git-
- * ignored; a complete file means the CLI prompts for nothing) and secrets through the environment, unless
- * `functions/.secret.local` holds real ones.
+ * ignored; a complete file means the CLI prompts for nothing) and secrets through `functions/.secret.local`,
+ * the one place the Functions emulator reads them from (a secret missing there sends it to Google Secret
+ * Manager, which fails without a login). The file is written with local-only values when absent; real keys
+ * you put in it win.
  */
 const fs = require("node:fs");
 const path = require("node:path");
@@ -22,7 +24,10 @@ const LOCAL_SECRETS = {
   STRIPE_SECRET_KEY: "sk_test_local_only_not_a_real_key",
   STRIPE_WEBHOOK_SECRET: "whsec_local_only_not_a_real_secret",
   KLAVIYO_PRIVATE_KEY: "pk_local_only_not_a_real_key",
+  ORDER_LINK_SECRET: "order_link_local_only_not_a_real_secret",
 };
+const SECRET_FILE = path.join(ROOT, "functions", ".secret.local");
+const GENERATED_MARK = "# written by devtools/stack.js";
 
 function javaMajor() {
   try {
@@ -46,7 +51,7 @@ function portFree(port, host = "127.0.0.1") {
 
 /** Reads `functions/.secret.local` (KEY=VALUE lines); empty when absent. */
 function readSecretFile() {
-  const file = path.join(ROOT, "functions", ".secret.local");
+  const file = SECRET_FILE;
   if (!fs.existsSync(file)) return {};
   return Object.fromEntries(
     fs
@@ -56,6 +61,32 @@ function readSecretFile() {
       .filter((l) => l && !l.startsWith("#") && l.includes("="))
       .map((l) => [l.slice(0, l.indexOf("=")).trim(), l.slice(l.indexOf("=") + 1).trim()]),
   );
+}
+
+/**
+ * Makes sure the emulator finds every secret in `functions/.secret.local`. Absent (or one this file wrote):
+ * (re)write it with the local-only values, keeping any real key in it. Written by you and missing some:
+ * leave it alone and return the missing names, for one line that says why the emulator complains.
+ */
+function ensureSecretFile(fileSecrets) {
+  const missing = Object.keys(LOCAL_SECRETS).filter((k) => !fileSecrets[k]);
+  if (missing.length === 0) return [];
+  const ours = !fs.existsSync(SECRET_FILE) || fs.readFileSync(SECRET_FILE, "utf8").startsWith(GENERATED_MARK);
+  if (!ours) return missing;
+  const all = { ...LOCAL_SECRETS, ...fileSecrets };
+  // written whole then renamed, so a stack starting at the same moment never reads half a file
+  const tmp = `${SECRET_FILE}.${process.pid}.tmp`;
+  fs.writeFileSync(
+    tmp,
+    `${GENERATED_MARK} with local-only values (git-ignored). Put real test keys here to use Stripe/Klaviyo themselves.\n${Object.entries(
+      all,
+    )
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n")}\n`,
+    { mode: 0o600 },
+  );
+  fs.renameSync(tmp, SECRET_FILE);
+  return [];
 }
 
 /** Real Stripe test keys present → use Stripe itself, not the local server. */
@@ -82,15 +113,10 @@ function waitFor(child, pattern, timeoutMs, label, getLog) {
   });
 }
 
-/**
- * @param {{projectId?: string, ports?: Partial<Record<"functions"|"hosting"|"hub"|"logging"|"firestore"|"stripe"|"klaviyo", number>>,
- *   hosting?: boolean, log?: (line: string) => void, env?: Record<string,string>, dynamicPorts?: boolean}} opts
- */
-async function startStack(opts = {}) {
-  const projectId = opts.projectId ?? "demo-rolitt";
-  const log = opts.log ?? (() => {});
+/** The ports the stack wants (firebase.json's, the local servers', opts.ports). */
+function wantedPorts(opts = {}) {
   const base = JSON.parse(fs.readFileSync(path.join(ROOT, "firebase.json"), "utf8"));
-  const want = {
+  return {
     functions: base.emulators.functions.port,
     hosting: base.emulators.hosting.port,
     hub: base.emulators.hub.port,
@@ -100,15 +126,30 @@ async function startStack(opts = {}) {
     klaviyo: 12112,
     ...(opts.ports ?? {}),
   };
-  const ports = {};
-  for (const [name, port] of Object.entries(want)) {
-    if (opts.dynamicPorts) ports[name] = await freePort();
-    else if (await portFree(port)) ports[name] = port;
-    else
+}
+
+/** Throws PORT_TAKEN naming the first taken port; `npm start` calls it before building. */
+async function checkPorts(opts = {}) {
+  for (const [name, port] of Object.entries(wantedPorts(opts))) {
+    if (!(await portFree(port)))
       throw Object.assign(new Error(`port ${port} (${name}) is taken: stop what uses it (e.g. another "npm start") or free it`), {
         code: "PORT_TAKEN",
       });
   }
+}
+
+/**
+ * @param {{projectId?: string, ports?: Partial<Record<"functions"|"hosting"|"hub"|"logging"|"firestore"|"stripe"|"klaviyo", number>>,
+ *   hosting?: boolean, log?: (line: string) => void, env?: Record<string,string>, dynamicPorts?: boolean,
+ *   params?: Record<string,string>, prices?: Array<{id?: string, unit_amount: number, currency: string}>}} opts
+ */
+async function startStack(opts = {}) {
+  const projectId = opts.projectId ?? "demo-rolitt";
+  const log = opts.log ?? (() => {});
+  const base = JSON.parse(fs.readFileSync(path.join(ROOT, "firebase.json"), "utf8"));
+  const ports = {};
+  if (!opts.dynamicPorts) await checkPorts(opts);
+  for (const [name, port] of Object.entries(wantedPorts(opts))) ports[name] = opts.dynamicPorts ? await freePort() : port;
 
   const stops = [];
   const stop = async () => {
@@ -131,6 +172,11 @@ async function startStack(opts = {}) {
     const realStripe = isRealStripeKey(fileSecrets.STRIPE_SECRET_KEY);
     const realKlaviyo = Boolean(fileSecrets.KLAVIYO_PRIVATE_KEY) && !fileSecrets.KLAVIYO_PRIVATE_KEY.startsWith("pk_local");
     const secrets = { ...LOCAL_SECRETS, ...fileSecrets };
+    const missingSecrets = ensureSecretFile(fileSecrets);
+    if (missingSecrets.length)
+      log(
+        `secrets: functions/.secret.local lacks ${missingSecrets.join(", ")}; the emulator will print a Secret Manager error for them, which is harmless: the local-only values reach the functions through the environment`,
+      );
 
     // Stripe and Klaviyo stand-ins
     const functionsUrl = `http://127.0.0.1:${ports.functions}/${projectId}/us-central1`;
@@ -144,6 +190,8 @@ async function startStack(opts = {}) {
       });
       await stripe.listen();
       stops.push(() => stripe.close());
+      // opts.prices: Prices the local server knows, e.g. for a STRIPE_PRICE_ID offer
+      for (const price of opts.prices ?? []) stripe.addPrice(price);
       log(`stripe: local Stripe-compatible server on ${stripe.url}`);
     }
     let klaviyo = null;
@@ -163,7 +211,6 @@ async function startStack(opts = {}) {
       STRIPE_PRICE_ID: "",
       PREORDER_AMOUNT: "9900",
       PREORDER_CURRENCY: "usd",
-      PREORDER_PRODUCT_NAME: "Rolitt preorder",
       SITE_URL: siteUrl,
       SHIPPING_COUNTRIES: "US,CA,GB,IE,DE,FR,NL,AU,NZ,JP,SG,HK,TW,CN",
       ENFORCE_APP_CHECK: "false",
@@ -211,6 +258,10 @@ async function startStack(opts = {}) {
       firestore: { host: "127.0.0.1", port: ports.firestore },
       ui: { ...config.emulators.ui, enabled: uiCached },
     };
+    // Deploys use firebase.json's runtime (nodejs22); locally the emulator runs this Node, and saying so
+    // keeps it from warning on every reload that the versions differ.
+    const hostRuntime = `nodejs${process.versions.node.split(".")[0]}`;
+    for (const fn of config.functions) if (["nodejs20", "nodejs22", "nodejs24"].includes(hostRuntime)) fn.runtime = hostRuntime;
     // opts.extraCodebases: more function sources, e.g. the benchmark's trivial onRequest baseline
     for (const source of opts.extraCodebases ?? []) config.functions.push({ source, codebase: path.basename(source) });
     const configFile = path.join(ROOT, `.firebase.${projectId}.json`);
@@ -314,4 +365,4 @@ async function startStack(opts = {}) {
   }
 }
 
-module.exports = { startStack, hasRealFirestoreEmulator, LOCAL_SECRETS };
+module.exports = { startStack, checkPorts, hasRealFirestoreEmulator, LOCAL_SECRETS };

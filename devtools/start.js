@@ -7,16 +7,22 @@
 const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
-const { startStack } = require("./stack");
+const { checkPorts, startStack } = require("./stack");
 
 const ROOT = path.join(__dirname, "..");
 const started = Date.now();
 const step = (msg) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
 const verbose = process.argv.includes("--verbose");
 const logFile = path.join(ROOT, ".runtime", "stack.log");
+// Warnings of the CLI that are expected here and say nothing about our code: kept in the log, not shown.
+// (No route to Firebase's MOTD server offline; the Emulator UI is off on purpose when its bundle is absent,
+// which the summary below says in one line.)
+const HARMLESS = [/Unable to fetch the CLI MOTD/, /The Emulator UI is not starting/];
 
 async function main() {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  // a second `npm start` stops here, before a rebuild would reload the running stack's functions
+  await checkPorts();
   const logStream = fs.createWriteStream(logFile);
   if (!process.argv.includes("--no-build")) {
     step("building functions and the landing page…");
@@ -28,7 +34,8 @@ async function main() {
   const stack = await startStack({
     log: (line) => {
       logStream.write(`${line}\n`);
-      const interesting = /^(relay|stripe|klaviyo):/.test(line) || /✔|⚠|Error/.test(line);
+      const interesting =
+        (/^(relay|stripe|klaviyo|secrets):/.test(line) || /✔|⚠|Error/.test(line)) && !HARMLESS.some((re) => re.test(line));
       if (verbose || (interesting && !line.includes("All emulators ready"))) step(line);
       else if (!ready && Date.now() - lastProgress > 5000) {
         lastProgress = Date.now();
@@ -54,6 +61,12 @@ async function main() {
       ? `  Emulator UI            ${u.ui}`
       : "  Emulator UI            not started (its bundle is downloaded on first use and this machine cannot)",
     "",
+    "Where to see the local data:",
+    `  Operations console     ${u.site}/admin   (preorders, deliveries, funnel)`,
+    stack.klaviyo ? `  Klaviyo events (JSON)  ${u.klaviyo}/_sink/events` : null,
+    stack.stripe ? `  Stripe sessions (JSON) ${u.stripe}/_control/sessions` : null,
+    `  Shopper pages          ${u.site}/success · ${u.site}/cancel · ${u.site}/order (look up an order)`,
+    "",
     stack.realFirestore
       ? "Firestore: the real emulator (Java 21+), which fires onPreorderWritten itself."
       : [
@@ -64,7 +77,7 @@ async function main() {
     "",
     `Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Press Ctrl-C to stop.`,
   ];
-  process.stdout.write(`${lines.join("\n")}\n`);
+  process.stdout.write(`${lines.filter((l) => l !== null).join("\n")}\n`);
 
   let stopping = false;
   const shutdown = async () => {

@@ -1,6 +1,7 @@
 "use strict";
 /**
- * `npm run test:emulators`: security rules, concurrent webhook deliveries and the trigger fired by the
+ * `npm run test:emulators`: security rules, concurrent webhook deliveries (also run by `npm test` against the
+ * embedded server's isolation model; here against the real emulator's locking) and the trigger fired by the
  * emulator itself, against the real Firestore emulator through `firebase emulators:exec`. The Firestore
  * emulator of firebase-tools 15 needs Java 21+: without it this says so and exits 0.
  */
@@ -19,7 +20,8 @@ async function main() {
     const found = /version "([^"]+)"/.exec(`${java.stderr}${java.stdout}`)?.[1] ?? "none";
     process.stdout.write(
       `test:emulators: SKIPPED — the Firestore emulator of firebase-tools 15 needs Java 21 or newer (found: ${found}).\n` +
-        "  Not run here: security rules (firestore.rules), concurrent webhook deliveries, onPreorderWritten fired by the emulator.\n" +
+        "  Not run here: security rules (firestore.rules), concurrent webhook deliveries against the real emulator's locking\n" +
+        "  (npm test runs them against the embedded server's isolation), onPreorderWritten fired by the emulator.\n" +
         "  Install a JDK 21 and run `npm run test:emulators` again.\n",
     );
     return 0;

@@ -15,7 +15,7 @@ rmSync(join(out, "assets"), { recursive: true, force: true });
 mkdirSync(join(out, "assets"), { recursive: true });
 
 const result = await build({
-  entryPoints: { main: join(src, "main.js"), result: join(src, "result.js") },
+  entryPoints: { main: join(src, "main.js"), result: join(src, "result.js"), order: join(src, "order.js") },
   bundle: true,
   splitting: true,
   format: "esm",
@@ -41,15 +41,20 @@ const partial = (name) => readFileSync(join(src, "partials", `${name}.html`), "u
 const vars = {
   "%HEAD%": partial("head"),
   "%HEADER%": partial("header"),
+  "%FACTS%": partial("facts"),
   "%STYLES%": `/assets/${cssName}`,
   "%MAIN%": entry("main"),
   "%RESULT%": entry("result"),
+  "%ORDER%": entry("order"),
   "%PROJECT%": project,
 };
-for (const page of ["index", "success", "cancel"]) {
+// index: the offer; success/cancel: after Checkout; order: the buyer's lookup
+const pages = ["index", "success", "cancel", "order"];
+for (const page of pages) {
   let html = readFileSync(join(src, `${page}.html`), "utf8");
   for (const [k, v] of Object.entries(vars)) html = html.replaceAll(k, v);
   writeFileSync(join(out, `${page}.html`), html);
 }
+writeFileSync(join(out, "favicon.svg"), readFileSync(join(src, "favicon.svg")));
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0) + css.length;
-console.log(`hosting: built 3 pages, ${(bytes / 1024).toFixed(1)} KiB of assets`);
+console.log(`hosting: built ${pages.length} pages, ${(bytes / 1024).toFixed(1)} KiB of assets`);

@@ -62,9 +62,30 @@ class StripeServer {
   }
 
   /** A Price the API knows (for the Price-id offer configuration). */
-  addPrice({ id = `price_${crypto.randomBytes(6).toString("hex")}`, unit_amount, currency }) {
-    this.prices.set(id, { id, object: "price", unit_amount, currency });
+  addPrice({ id = `price_${crypto.randomBytes(6).toString("hex")}`, unit_amount, currency, product = "prod_local_rolitt" }) {
+    this.prices.set(id, {
+      id,
+      object: "price",
+      active: true,
+      billing_scheme: "per_unit",
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      metadata: {},
+      product,
+      type: "one_time",
+      unit_amount,
+      unit_amount_decimal: String(unit_amount),
+      currency,
+    });
     return id;
+  }
+
+  /** GET /v1/prices/:id (`prices.retrieve`), as the offer endpoint reads a configured Price. */
+  retrievePrice(id) {
+    const price = this.prices.get(id);
+    return price
+      ? { status: 200, body: price }
+      : stripeError(404, "invalid_request_error", `No such price: '${id}'`, { code: "resource_missing", param: "id" });
   }
 
   /**
@@ -168,6 +189,7 @@ class StripeServer {
           ? { status: 200, body: c }
           : stripeError(404, "invalid_request_error", `No such customer: '${m[1]}'`, { code: "resource_missing", param: "id" });
       }
+      if (method === "GET" && (m = path.match(/^\/v1\/prices\/([^/]+)$/))) return this.retrievePrice(m[1]);
       if (method === "POST" && path === "/v1/checkout/sessions") return this.createSession(params);
       if (method === "GET" && (m = path.match(/^\/v1\/checkout\/sessions\/([^/]+)$/)))
         return { status: 200, body: s.view(s.session(m[1])) };
@@ -332,7 +354,11 @@ class StripeServer {
     const [, , , id, action] = url.pathname.split("/");
     const session = this.state.sessions.get(id);
     if (!session) return this.send(res, 404, resultPage("Checkout session not found", "This link is not valid.", null));
-    if (req.method === "GET") return this.send(res, 200, checkoutPage(this.state.view(session), url.searchParams.has("declined")));
+    if (req.method === "GET")
+      // no-store: Back after paying fetches the page again and shows the paid state
+      return this.send(res, 200, checkoutPage(this.state.view(session), url.searchParams.has("declined"), session._product), {
+        "cache-control": "no-store",
+      });
     if (req.method !== "POST") return this.send(res, 405, "method not allowed", { allow: "GET, POST" });
     try {
       if (action === "pay") {

@@ -107,13 +107,15 @@ class StripeState {
       custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
     });
     session._paymentIntentData = params.payment_intent_data ?? {};
+    // what the hosted page shows of the line item (Stripe's own page shows the product's name and description)
+    session._product = item.price_data?.product_data ?? { name: prices.get(item.price)?.product ?? "" };
     this.sessions.set(id, session);
     return session;
   }
 
   /** The session as the API shows it (without our private bookkeeping). */
   view(session) {
-    const { _paymentIntentData, ...visible } = session;
+    const { _paymentIntentData, _product, ...visible } = session;
     return clone(visible);
   }
 

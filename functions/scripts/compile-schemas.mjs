@@ -22,11 +22,11 @@ function openApiNullable(node) {
   return out;
 }
 
-/** Klaviyo's OpenAPI document for POST /api/events → one JSON Schema for the request body. */
-function klaviyoRequestSchema() {
-  const openapi = load("klaviyo/schemas/klaviyo-create-event.openapi.json");
+/** One of Klaviyo's OpenAPI documents → one JSON Schema for its request body. */
+function klaviyoRequestSchema(file, root) {
+  const openapi = load(`klaviyo/schemas/${file}`);
   const body = JSON.stringify(openapi.components.schemas).replaceAll("#/components/schemas/", "#/definitions/");
-  return { $ref: "#/definitions/EventCreateQueryV2", definitions: openApiNullable(JSON.parse(body)) };
+  return { $ref: `#/definitions/${root}`, definitions: openApiNullable(JSON.parse(body)) };
 }
 
 const outputs = [
@@ -44,7 +44,12 @@ const outputs = [
       validatePreorderStarted: load("klaviyo/schemas/rolitt-preorder-started.json"),
       validatePreorderSuccess: load("klaviyo/schemas/rolitt-preorder-success.json"),
       validatePreorderFailed: load("klaviyo/schemas/rolitt-preorder-failed.json"),
-      validateKlaviyoCreateEvent: klaviyoRequestSchema(),
+      validateKlaviyoCreateEvent: klaviyoRequestSchema("klaviyo-create-event.openapi.json", "EventCreateQueryV2"),
+      validateKlaviyoBulkSubscribe: klaviyoRequestSchema(
+        "klaviyo-bulk-subscribe-profiles.openapi.json",
+        "SubscriptionCreateJobCreateQuery",
+      ),
+      validateKlaviyoProfileImport: klaviyoRequestSchema("klaviyo-create-or-update-profile.openapi.json", "ProfileUpsertQuery"),
     },
   },
 ];

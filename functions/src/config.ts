@@ -5,13 +5,16 @@
  */
 import { defineBoolean, defineInt, defineSecret, defineString } from "firebase-functions/params";
 import type { Param } from "firebase-functions/params";
-// The offer's defaults, shared with the landing page's build (hosting/build.mjs) so both agree.
+// The offer's defaults; its words (product name, colours' names…) live in offer/content.json.
 import OFFER from "./offer.defaults.json";
+import { OFFER_CONTENT } from "./offer/content";
 
 export const STRIPE_SECRET_KEY = defineSecret("STRIPE_SECRET_KEY");
 /** One secret, or several comma-separated during a rotation. */
 export const STRIPE_WEBHOOK_SECRET = defineSecret("STRIPE_WEBHOOK_SECRET");
 export const KLAVIYO_PRIVATE_KEY = defineSecret("KLAVIYO_PRIVATE_KEY");
+/** Signs the order-lookup links a shopper receives (e.g. in the thank-you mail). */
+export const ORDER_LINK_SECRET = defineSecret("ORDER_LINK_SECRET");
 
 const STRIPE_API_URL = defineString("STRIPE_API_URL", {
   default: "",
@@ -21,17 +24,28 @@ const KLAVIYO_API_URL = defineString("KLAVIYO_API_URL", { default: "https://a.kl
 const PREORDER_COLORS = defineString("PREORDER_COLORS", { default: OFFER.colors });
 const STRIPE_PRICE_ID = defineString("STRIPE_PRICE_ID", {
   default: "",
-  description: "A Stripe Price id; when empty the session uses PREORDER_AMOUNT/CURRENCY/PRODUCT_NAME",
+  description: "A Stripe Price id; when empty the session uses PREORDER_AMOUNT/CURRENCY",
 });
 const PREORDER_AMOUNT = defineInt("PREORDER_AMOUNT", { default: OFFER.amount, description: "minor units" });
 const PREORDER_CURRENCY = defineString("PREORDER_CURRENCY", { default: OFFER.currency });
-const PREORDER_PRODUCT_NAME = defineString("PREORDER_PRODUCT_NAME", { default: OFFER.productName });
 const SITE_URL = defineString("SITE_URL", { default: "http://127.0.0.1:5000" });
 const SHIPPING_COUNTRIES = defineString("SHIPPING_COUNTRIES", {
   default: "US,CA,GB,IE,DE,FR,NL,AU,NZ,JP,SG,HK,TW,CN",
 });
 const ENFORCE_APP_CHECK = defineBoolean("ENFORCE_APP_CHECK", { default: false });
-const KLAVIYO_MAX_EVENT_AGE_MINUTES = defineInt("KLAVIYO_MAX_EVENT_AGE_MINUTES", { default: 24 * 60 });
+/**
+ * Cloud Functions retries an event function for up to 24 h (backoff up to 10 min between attempts); the
+ * delivery must give up (recorded `failed`, re-drivable) while a retry is still coming, so it stays under that.
+ */
+export const PLATFORM_RETRY_WINDOW_MINUTES = 24 * 60;
+const KLAVIYO_MAX_EVENT_AGE_MINUTES = defineInt("KLAVIYO_MAX_EVENT_AGE_MINUTES", {
+  default: 23 * 60,
+  description: "minutes after a transition when a failing Klaviyo delivery stops retrying; capped at 23 h (platform retries last 24 h)",
+});
+const KLAVIYO_LIST_ID = defineString("KLAVIYO_LIST_ID", {
+  default: "",
+  description: "Klaviyo list that consenting shoppers are subscribed to; empty = subscription off",
+});
 
 /** Instances kept warm for the callable and the webhook: 1 during a launch window, 0 otherwise. */
 export const MIN_INSTANCES = defineInt("MIN_INSTANCES", { default: 0 });
@@ -70,6 +84,7 @@ export interface OfferConfig {
   priceId: string | null;
   amount: number;
   currency: string;
+  /** From offer/content.json (English), kept for callers that log or show one name. */
   productName: string;
   siteUrl: string;
   shippingCountries: string[];
@@ -81,11 +96,14 @@ export function offerConfig(): OfferConfig {
     priceId: read(STRIPE_PRICE_ID) || null,
     amount: read(PREORDER_AMOUNT),
     currency: read(PREORDER_CURRENCY).toLowerCase(),
-    productName: read(PREORDER_PRODUCT_NAME),
+    productName: OFFER_CONTENT.product.name.en,
     siteUrl: read(SITE_URL).replace(/\/+$/, ""),
     shippingCountries: list(read(SHIPPING_COUNTRIES), (s) => s.toUpperCase()),
   };
 }
+
+/** The order-link signing secret; empty when unset (signed links are then refused, never accepted). */
+export const orderLinkSecret = (): string => ORDER_LINK_SECRET.value();
 
 export const appCheckEnforced = (): boolean => read(ENFORCE_APP_CHECK);
 
@@ -105,9 +123,12 @@ export interface KlaviyoConfig {
   privateKey: string | null;
   apiUrl: string;
   maxEventAgeMs: number;
+  listId: string | null;
 }
+const MAX_EVENT_AGE_CAP_MINUTES = PLATFORM_RETRY_WINDOW_MINUTES - 60;
 export const klaviyoConfig = (): KlaviyoConfig => ({
   privateKey: KLAVIYO_PRIVATE_KEY.value() || null,
   apiUrl: read(KLAVIYO_API_URL).replace(/\/+$/, ""),
-  maxEventAgeMs: read(KLAVIYO_MAX_EVENT_AGE_MINUTES) * 60_000,
+  maxEventAgeMs: Math.min(Math.max(0, read(KLAVIYO_MAX_EVENT_AGE_MINUTES)), MAX_EVENT_AGE_CAP_MINUTES) * 60_000,
+  listId: read(KLAVIYO_LIST_ID).trim() || null,
 });

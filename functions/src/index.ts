@@ -1,12 +1,12 @@
 /**
- * Wiring only: the three functions, their options and their secrets. Each handler module is required
+ * Wiring only: the functions, their options and their secrets. Each handler module is required
  * inside its function, so a cold start loads only the code of the function being started.
  */
 import { setGlobalOptions } from "firebase-functions/v2/options";
 import { onCall, onRequest } from "firebase-functions/v2/https";
 import type { onDocumentWritten } from "firebase-functions/v2/firestore";
 import type { onSchedule } from "firebase-functions/v2/scheduler";
-import { KLAVIYO_PRIVATE_KEY, MIN_INSTANCES, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./config";
+import { KLAVIYO_PRIVATE_KEY, MIN_INSTANCES, ORDER_LINK_SECRET, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./config";
 
 setGlobalOptions({ region: "us-central1" });
 
@@ -27,6 +27,15 @@ export const createCheckoutSession = onCall(
 export const stripeWebhook = onRequest(
   { secrets: [STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET], memory: "256MiB", concurrency: 80, maxInstances: 20, minInstances: MIN_INSTANCES },
   (req, res) => (require("./webhook/handler") as typeof import("./webhook/handler")).stripeWebhook(req, res),
+);
+
+// Public and read-only: the live offer (CDN-cached by the handler's Cache-Control) and an order's public view.
+export const getOffer = onRequest({ secrets: [STRIPE_SECRET_KEY], memory: "256MiB", concurrency: 80, maxInstances: 10 }, (req, res) =>
+  (require("./offer/handler") as typeof import("./offer/handler")).getOffer(req, res),
+);
+
+export const getOrderStatus = onRequest({ secrets: [ORDER_LINK_SECRET], memory: "256MiB", concurrency: 80, maxInstances: 10 }, (req, res) =>
+  (require("./order/handler") as typeof import("./order/handler")).getOrderStatus(req, res),
 );
 
 export const onPreorderWritten = (

@@ -58,15 +58,24 @@ describe("createCheckoutSession", () => {
       mode: "payment",
       customer: customerId,
       client_reference_id: result.preorderId,
-      line_items: [{ quantity: "1", price_data: { currency: "usd", unit_amount: "9900", product_data: { name: "Rolitt preorder" } } }],
+      line_items: [
+        {
+          quantity: "1",
+          price_data: {
+            currency: "usd",
+            unit_amount: "9900",
+            product_data: { name: "Rolitt · 黑色", description: expect.stringContaining("2027") },
+          },
+        },
+      ],
       metadata,
       payment_intent_data: { metadata },
       locale: "zh",
       shipping_address_collection: { allowed_countries: "US,CA,GB,IE,DE,FR,NL,AU,NZ,JP,SG,HK,TW,CN".split(",") },
       phone_number_collection: { enabled: "true" },
       customer_update: { shipping: "auto", name: "auto" },
-      success_url: "http://127.0.0.1:5000/success?session_id={CHECKOUT_SESSION_ID}&lang=zh-CN",
-      cancel_url: `http://127.0.0.1:5000/cancel?preorder_id=${result.preorderId}&lang=zh-CN`,
+      success_url: `http://127.0.0.1:5000/success?session_id={CHECKOUT_SESSION_ID}&preorder_id=${result.preorderId}&lang=zh-CN`,
+      cancel_url: `http://127.0.0.1:5000/cancel?preorder_id=${result.preorderId}&color=black&lang=zh-CN`,
     });
 
     const doc = (await db().collection("preorders").doc(result.preorderId).get()).data()!;

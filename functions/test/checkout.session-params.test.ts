@@ -30,11 +30,11 @@ describe("session params", () => {
       metadata,
       payment_intent_data: { metadata },
       locale: "zh",
-      line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 9900, product_data: { name: "Rolitt preorder" } } }],
+      line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 9900, product_data: { name: "Rolitt · 黑色" } } }],
       shipping_address_collection: { allowed_countries: ["US", "HK"] },
     });
-    expect(p.success_url).toBe("https://rolitt.example/success?session_id={CHECKOUT_SESSION_ID}&lang=zh-CN");
-    expect(p.cancel_url).toBe("https://rolitt.example/cancel?preorder_id=p1&lang=zh-CN");
+    expect(p.success_url).toBe("https://rolitt.example/success?session_id={CHECKOUT_SESSION_ID}&preorder_id=p1&lang=zh-CN");
+    expect(p.cancel_url).toBe("https://rolitt.example/cancel?preorder_id=p1&color=black&lang=zh-CN");
   });
 
   it("uses a configured Price id instead of an amount", () => {

@@ -1,5 +1,6 @@
 /** The pure Klaviyo core: seed events and Events API bodies, against goldens built from the seed's examples. */
-import { toEventsApiBody } from "../src/klaviyo/events-api";
+import { attributionProperties, toEventsApiBody } from "../src/klaviyo/events-api";
+import { shopperProfile, type ShopperPreorder } from "../src/klaviyo/profile";
 import { toMajorUnits } from "../src/klaviyo/money";
 import { seedEventFor, type PreorderView } from "../src/klaviyo/seed-event";
 import { bodyProblems, seedEventProblems } from "../src/klaviyo/validate";
@@ -20,6 +21,9 @@ const SEED_PREORDER: PreorderView = {
   errorReason: "Payment declined",
 };
 const AT = new Date("2026-11-22T10:00:00.000Z");
+/** The seed preorder's shopper, in the given status, as the only preorder of that email. */
+const shopper = (status: ShopperPreorder["status"], sessionId: string | null = "cs_test_abc123") =>
+  shopperProfile([{ ...SEED_PREORDER, status, stripe: { sessionId }, createdAtMs: AT.getTime() }]);
 const strip = ({ time: _t, ...rest }: Record<string, unknown>) => rest;
 
 describe("amounts in major units", () => {
@@ -75,7 +79,7 @@ describe("seed events", () => {
 
 describe("Events API bodies", () => {
   it("Success maps to the golden body", () => {
-    const body = toEventsApiBody(seedEventFor(SEED_PREORDER, "succeeded", AT), "succeeded", "cs_test_abc123", AT);
+    const body = toEventsApiBody(seedEventFor(SEED_PREORDER, "succeeded", AT), "succeeded", shopper("succeeded"), AT);
     expect(body).toEqual({
       data: {
         type: "event",
@@ -94,9 +98,12 @@ describe("Events API bodies", () => {
                 locale: "zh-HK",
                 properties: {
                   yoyo_color: "khaki",
+                  preorder_paid: true,
                   preorder_status: "succeeded",
                   preorder_number: "ROL-1721463810",
                   stripe_order_id: "cs_test_abc123",
+                  preorder_count: 1,
+                  preorder_paid_count: 1,
                 },
               },
             },
@@ -109,7 +116,7 @@ describe("Events API bodies", () => {
 
   it("Started and Failed carry no value and validate against both schemas", () => {
     for (const status of ["created", "failed"] as const) {
-      const body = toEventsApiBody(seedEventFor(SEED_PREORDER, status, AT), status, "cs_test_abc123", AT);
+      const body = toEventsApiBody(seedEventFor(SEED_PREORDER, status, AT), status, shopper(status), AT);
       expect(body.data.attributes.value).toBeUndefined();
       expect(body.data.attributes.unique_id).toBe(`abc123def456:${status}`);
       expect(body.data.attributes.profile.data.attributes.properties.preorder_status).toBe(status);
@@ -118,10 +125,33 @@ describe("Events API bodies", () => {
   });
 
   it("Klaviyo's official schema refuses a body without properties, which the seed schema allows", () => {
-    const body = toEventsApiBody(seedEventFor(SEED_PREORDER, "created", AT), "created", null, AT) as {
+    const body = toEventsApiBody(seedEventFor(SEED_PREORDER, "created", AT), "created", shopper("created", null), AT) as {
       data: { attributes: Record<string, unknown> };
     };
     delete body.data.attributes.properties;
     expect(bodyProblems(body).map((p) => p.schema)).toEqual(["Klaviyo create_event 2026-07-15"]);
+  });
+
+  it("attribution travels as event properties, only the known non-empty keys, and still validates", () => {
+    const attribution = attributionProperties({
+      utm_source: "facebook",
+      utm_medium: "paid",
+      utm_campaign: "launch-black",
+      utm_content: "",
+      referrer: "https://www.instagram.com/",
+      other: "ignored",
+    });
+    expect(attribution).toEqual({
+      utm_source: "facebook",
+      utm_medium: "paid",
+      utm_campaign: "launch-black",
+      referrer: "https://www.instagram.com/",
+    });
+    expect(attributionProperties(null)).toEqual({});
+    const seed = seedEventFor(SEED_PREORDER, "created", AT);
+    expect(seedEventProblems(seed)).toEqual([]);
+    const body = toEventsApiBody(seed, "created", shopper("created"), AT, attribution);
+    expect(body.data.attributes.properties).toEqual({ ...seed.properties, ...attribution });
+    expect(bodyProblems(body)).toEqual([]);
   });
 });

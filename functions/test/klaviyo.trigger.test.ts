@@ -7,7 +7,9 @@ import { onPreorderWritten } from "../src/index";
 import { newPreorder } from "../src/preorder/new-preorder";
 import { db, now } from "../src/shared/firestore";
 import { validateKlaviyoCreateEvent } from "../src/klaviyo/schemas/validators";
-import { startSink } from "./helpers/klaviyo";
+import { onPreorderWritten as handler } from "../src/klaviyo/handler";
+import { klaviyoConfig } from "../src/config";
+import { stages, startSink, triggerEvent } from "./helpers/klaviyo";
 
 const t = functionsTest({ projectId: "demo-rolitt" });
 const wrapped = t.wrap(onPreorderWritten);
@@ -28,7 +30,7 @@ function preorder(overrides: Record<string, unknown> = {}) {
     ...newPreorder({
       preorderId: id,
       preorderNumber: "ROL-12345678",
-      email: "ada@example.com",
+      email: `ada.${id}@example.com`, // one shopper per test: the profile counts the shopper's preorders
       color: "white",
       locale: "en",
       amount: 9900,
@@ -91,9 +93,17 @@ describe("onPreorderWritten", () => {
         data: {
           type: "profile",
           attributes: {
-            email: "ada@example.com",
+            email: p.email,
             locale: "zh-HK",
-            properties: { yoyo_color: "white", preorder_status: "created", preorder_number: "ROL-12345678", stripe_order_id: "cs_test_1" },
+            properties: {
+              preorder_paid: false,
+              preorder_status: "created",
+              preorder_number: "ROL-12345678",
+              yoyo_color: "white",
+              stripe_order_id: "cs_test_1",
+              preorder_count: 1,
+              preorder_paid_count: 0,
+            },
           },
         },
       },
@@ -143,12 +153,18 @@ describe("onPreorderWritten", () => {
     expect(await delivery(before.preorderId, "succeeded")).toBeUndefined();
   });
 
-  it("statuses without a seed event (expired, refunded) send nothing", async () => {
-    const before = preorder({ status: "succeeded" });
+  it("statuses without a seed event (expired, refunded) send no event, only a profile update with the truth", async () => {
+    const before = preorder({ status: "succeeded", email: `refund.${Date.now()}@example.com` });
     await transition(before, { ...before, status: "refunded", updatedAt: now() });
-    const created = preorder();
+    const created = preorder({ email: `expire.${Date.now()}@example.com` });
     await transition(created, { ...created, status: "expired", updatedAt: now() });
     expect(k.sink.received).toHaveLength(0);
+    expect(k.sink.profileImports.map((r: any) => [r.status, r.body.data.attributes.properties.preorder_status])).toEqual([
+      [200, "refunded"],
+      [200, "expired"],
+    ]);
+    expect(k.sink.profile(before.email).properties).toMatchObject({ preorder_paid: false, preorder_status: "refunded" });
+    expect(await delivery(before.preorderId, "refunded")).toMatchObject({ state: "sent", retryable: false });
   });
 
   it("a document with an invalid email → invalid with ajv's errors, nothing sent", async () => {
@@ -239,9 +255,100 @@ describe("onPreorderWritten", () => {
     try {
       const p = preorder();
       expect(await transition(null, p)).toEqual(["ok"]);
-      expect(await delivery(p.preorderId, "created")).toMatchObject({ state: "failed", lastError: expect.stringContaining("gave up") });
+      expect(await delivery(p.preorderId, "created")).toMatchObject({
+        state: "failed",
+        retryable: true,
+        lastError: expect.stringContaining("gave up"),
+      });
     } finally {
       delete process.env.KLAVIYO_MAX_EVENT_AGE_MINUTES;
+    }
+  });
+});
+
+describe("retries that fit the platform (issues #11.4, #16)", () => {
+  const FAST = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, timeoutMs: 300, minRequestMs: 100 };
+  async function created() {
+    const p = preorder();
+    const [snap] = await stages(p.preorderId, [p]);
+    return { p, event: triggerEvent(p.preorderId, null, snap!) };
+  }
+
+  it("a Retry-After longer than the invocation's budget: no early retry, the platform's retry waits it out", async () => {
+    const { p, event } = await created();
+    k.sink.failNext({ count: 1, status: 429, retryAfter: 120 });
+    const started = Date.now();
+    await expect(handler(event)).rejects.toThrow(/will retry/);
+    expect(Date.now() - started).toBeLessThan(5_000); // no in-process wait, no second request
+    expect(k.sink.received.map((r: any) => r.status)).toEqual([429]);
+    const record = await delivery(p.preorderId, "created");
+    expect(record).toMatchObject({ state: "retrying", retryable: true, attempts: 1 });
+    expect(record!.notBefore.toMillis()).toBeGreaterThan(Date.now() + 100_000);
+
+    // the platform retries sooner than Klaviyo asked: no request, retry again later
+    await expect(handler(event)).rejects.toThrow(/asked to wait/);
+    expect(k.sink.received).toHaveLength(1);
+
+    // once the wait has passed, one request
+    await db().collection("klaviyo_deliveries").doc(`${p.preorderId}_created`).update({ notBefore: now() });
+    await handler(event);
+    expect(k.sink.events()).toHaveLength(1);
+    expect(await delivery(p.preorderId, "created")).toMatchObject({ state: "sent", notBefore: null });
+  });
+
+  it("a Retry-After that fits the budget is waited in full, then sent once", async () => {
+    const { p, event } = await created();
+    k.sink.failNext({ count: 1, status: 429, retryAfter: 2 });
+    const started = Date.now();
+    await handler(event);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_950);
+    expect(k.sink.received.map((r: any) => r.status)).toEqual([429, 202]);
+    expect(await delivery(p.preorderId, "created")).toMatchObject({ state: "sent", attempts: 2 });
+  });
+
+  it("network errors are retryable: the delivery stays retrying and the function throws", async () => {
+    const { p, event } = await created();
+    const url = process.env.KLAVIYO_API_URL;
+    process.env.KLAVIYO_API_URL = "http://127.0.0.1:9"; // nothing listens on the discard port
+    try {
+      await expect(handler(event, { policy: FAST })).rejects.toThrow(/network/);
+    } finally {
+      process.env.KLAVIYO_API_URL = url;
+    }
+    expect(await delivery(p.preorderId, "created")).toMatchObject({
+      state: "retrying",
+      retryable: true,
+      attempts: 3,
+      lastError: expect.stringMatching(/^network: /),
+    });
+    await handler(event);
+    expect(k.sink.events()).toHaveLength(1);
+  });
+
+  it("timeouts are retryable: the delivery stays retrying and the function throws", async () => {
+    const { p, event } = await created();
+    k.sink.failNext({ count: 3, status: 202, delayMs: 1_000 });
+    await expect(handler(event, { policy: FAST })).rejects.toThrow(/timeout/);
+    expect(await delivery(p.preorderId, "created")).toMatchObject({
+      state: "retrying",
+      retryable: true,
+      attempts: 3,
+      lastError: expect.stringMatching(/^timeout: /),
+    });
+  });
+
+  it("KLAVIYO_MAX_EVENT_AGE_MINUTES stays under the platform's 24 h retry window", () => {
+    const saved = process.env.KLAVIYO_MAX_EVENT_AGE_MINUTES;
+    try {
+      delete process.env.KLAVIYO_MAX_EVENT_AGE_MINUTES;
+      expect(klaviyoConfig().maxEventAgeMs).toBe(23 * 3_600_000);
+      process.env.KLAVIYO_MAX_EVENT_AGE_MINUTES = "1440";
+      expect(klaviyoConfig().maxEventAgeMs).toBe(23 * 3_600_000);
+      process.env.KLAVIYO_MAX_EVENT_AGE_MINUTES = "90";
+      expect(klaviyoConfig().maxEventAgeMs).toBe(90 * 60_000);
+    } finally {
+      if (saved === undefined) delete process.env.KLAVIYO_MAX_EVENT_AGE_MINUTES;
+      else process.env.KLAVIYO_MAX_EVENT_AGE_MINUTES = saved;
     }
   });
 });

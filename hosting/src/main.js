@@ -2,36 +2,10 @@
 import { initializeApp } from "firebase/app";
 import { getFunctions, httpsCallableFromURL } from "firebase/functions";
 import { applyText, pickLocale } from "./i18n.js";
-import OFFER from "../../functions/src/offer.defaults.json";
+import { renderOffer } from "./offer-view.js";
 
 const locale = pickLocale();
 const t = applyText(locale);
-document.title = t.title;
-
-const COLORS = { khaki: "#c3b091", black: "#1f1f1f", white: "#f7f7f2" };
-const swatches = document.getElementById("swatches");
-OFFER.colors.split(",").forEach((id, i) => {
-  const label = document.createElement("label");
-  label.className = "swatch";
-  const input = Object.assign(document.createElement("input"), {
-    type: "radio",
-    name: "color",
-    value: id,
-    required: true,
-    checked: i === 0,
-  });
-  const dot = Object.assign(document.createElement("span"), { className: "dot" });
-  dot.style.setProperty("--c", COLORS[id] ?? "#999");
-  const name = Object.assign(document.createElement("span"), { textContent: t.colours[id] ?? id });
-  label.append(input, dot, name);
-  swatches.append(label);
-});
-
-const digits = ["jpy", "krw"].includes(OFFER.currency) ? 0 : 2;
-document.getElementById("price").textContent = new Intl.NumberFormat(locale, {
-  style: "currency",
-  currency: OFFER.currency.toUpperCase(),
-}).format(OFFER.amount / 10 ** digits);
 
 // Same-origin through the Hosting rewrite: the Functions emulator locally, Cloud Functions in production.
 const app = initializeApp({
@@ -44,6 +18,12 @@ const createCheckoutSession = httpsCallableFromURL(getFunctions(app), `${locatio
 const form = document.getElementById("preorder");
 const button = document.getElementById("submit");
 const status = document.getElementById("status");
+// no preorder before the shopper has seen the live price and colours
+button.disabled = true;
+renderOffer(locale, t).then(
+  () => (button.disabled = false),
+  () => undefined,
+);
 const fieldError = (field, message) => {
   const el = document.getElementById(`${field}-error`);
   const input = field === "email" ? form.email : null;

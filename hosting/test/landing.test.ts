@@ -94,7 +94,10 @@ describeBrowser("landing page", () => {
     // pay on the local checkout page → Stripe's redirect to our success page
     await page.locator("#pay").click();
     await page.waitForURL(`${stack.urls.site}/success?**`);
-    await expect(page.locator("#reference").textContent()).resolves.toBe(sessionId.slice(-12).toUpperCase());
+    // the success page confirms the real order: the preorder number Checkout and the emails use
+    await page.waitForFunction(() => document.body.dataset.order === "paid", null, { timeout: 30_000 });
+    await expect(page.locator("#f-number").textContent()).resolves.toBe((await preorderOfSession(sessionId)).preorderNumber);
+    await expect(page.locator("#f-colour").textContent()).resolves.toBe("Black");
     await page.screenshot({ path: join(SHOTS, "success-desktop.png") });
     await page.context().close();
   });

@@ -1,6 +1,7 @@
 /** The Checkout Session we ask Stripe for, as pure data (unit-tested without Stripe). */
 import type Stripe from "stripe";
 import type { OfferConfig } from "../config";
+import { colorName, OFFER_CONTENT } from "../offer/content";
 import type { Locale } from "../preorder/types";
 import type { CheckoutInput } from "./input";
 
@@ -19,11 +20,18 @@ export interface SessionRequest {
   offer: OfferConfig;
 }
 
-export function lineItem(offer: OfferConfig): Stripe.Checkout.SessionCreateParams.LineItem {
+/** The line item, in the shopper's words from offer/content.json (a Price id brings its own product). */
+export function lineItem(offer: OfferConfig, locale: Locale = "en", color?: string): Stripe.Checkout.SessionCreateParams.LineItem {
   if (offer.priceId) return { price: offer.priceId, quantity: 1 };
+  const { product, shipWindow, images } = OFFER_CONTENT;
+  const name = color ? `${product.name[locale]} · ${colorName(color, locale)}` : product.name[locale];
   return {
     quantity: 1,
-    price_data: { currency: offer.currency, unit_amount: offer.amount, product_data: { name: offer.productName } },
+    price_data: {
+      currency: offer.currency,
+      unit_amount: offer.amount,
+      product_data: { name, description: `${product.description[locale]} ${shipWindow[locale]}`, ...(images.length && { images }) },
+    },
   };
 }
 
@@ -41,7 +49,7 @@ export function sessionParams(req: SessionRequest): Stripe.Checkout.SessionCreat
     mode: "payment",
     customer: customerId,
     client_reference_id: preorderId,
-    line_items: [lineItem(offer)],
+    line_items: [lineItem(offer, input.locale, input.color)],
     metadata,
     payment_intent_data: { metadata },
     locale: STRIPE_LOCALE[input.locale],
@@ -51,8 +59,9 @@ export function sessionParams(req: SessionRequest): Stripe.Checkout.SessionCreat
     },
     phone_number_collection: { enabled: true },
     customer_update: { shipping: "auto", name: "auto" },
-    success_url: `${offer.siteUrl}/success?session_id={CHECKOUT_SESSION_ID}${lang}`,
-    cancel_url: `${offer.siteUrl}/cancel?preorder_id=${encodeURIComponent(preorderId)}${lang}`,
+    // the success page asks /api/order-status with both; the cancel page offers the same colour again
+    success_url: `${offer.siteUrl}/success?session_id={CHECKOUT_SESSION_ID}&preorder_id=${encodeURIComponent(preorderId)}${lang}`,
+    cancel_url: `${offer.siteUrl}/cancel?preorder_id=${encodeURIComponent(preorderId)}&color=${encodeURIComponent(input.color)}${lang}`,
   };
 }
 

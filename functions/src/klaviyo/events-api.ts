@@ -1,16 +1,45 @@
 /**
  * The seed event → the current Events API body (POST /api/events, JSON:API). Pure. The retired Track API's
- * `customer_properties.$email` becomes the profile's email; the seed's profile properties (yoyo_color, a
- * preorder status, the Stripe order id) travel on the profile so segments can use them.
+ * `customer_properties.$email` becomes the profile's email. The event's own properties describe the
+ * transition (as it happened, at its time); the profile's properties are the shopper's state *now*
+ * (./profile.ts), so a late or repeated event never writes an older truth onto the profile.
  */
+import type { ShopperProfile } from "./profile";
 import type { NotifiedStatus } from "./seed-event";
 import type { EventsApiBody, RolittKlaviyoEvent } from "./types";
 
-export const KLAVIYO_REVISION = "2026-07-15";
+export { KLAVIYO_REVISION } from "./client";
 
 export const uniqueId = (preorderId: string, status: NotifiedStatus): string => `${preorderId}:${status}`;
 
-export function toEventsApiBody(seed: RolittKlaviyoEvent, status: NotifiedStatus, stripeOrderId: string | null, time: Date): EventsApiBody {
+/** The page's UTM parameters and referrer (preorder.attribution), as event properties for ad retargeting. */
+export interface Attribution {
+  utm_source?: string;
+  utm_medium?: string;
+  utm_campaign?: string;
+  utm_content?: string;
+  referrer?: string;
+}
+const ATTRIBUTION_KEYS = ["utm_source", "utm_medium", "utm_campaign", "utm_content", "referrer"] as const;
+
+/** Only the known keys with non-empty string values; anything else on the document is ignored. */
+export function attributionProperties(raw: unknown): Attribution {
+  if (!raw || typeof raw !== "object") return {};
+  const out: Attribution = {};
+  for (const k of ATTRIBUTION_KEYS) {
+    const v = (raw as Record<string, unknown>)[k];
+    if (typeof v === "string" && v.length > 0) out[k] = v;
+  }
+  return out;
+}
+
+export function toEventsApiBody(
+  seed: RolittKlaviyoEvent,
+  status: NotifiedStatus,
+  profile: ShopperProfile,
+  time: Date,
+  attribution: Attribution = {},
+): EventsApiBody {
   const props = seed.properties;
   const money =
     seed.event === "Rolitt Preorder Success"
@@ -20,7 +49,7 @@ export function toEventsApiBody(seed: RolittKlaviyoEvent, status: NotifiedStatus
     data: {
       type: "event",
       attributes: {
-        properties: { ...props },
+        properties: { ...attribution, ...props },
         time: time.toISOString(),
         ...money,
         unique_id: uniqueId(props.preorder_id, status),
@@ -30,13 +59,8 @@ export function toEventsApiBody(seed: RolittKlaviyoEvent, status: NotifiedStatus
             type: "profile",
             attributes: {
               email: seed.customer_properties.$email,
-              ...(props.locale && { locale: props.locale }),
-              properties: {
-                yoyo_color: props.color,
-                preorder_status: status,
-                ...(props.preorder_number && { preorder_number: props.preorder_number }),
-                ...(stripeOrderId && { stripe_order_id: stripeOrderId }),
-              },
+              ...(profile.locale && { locale: profile.locale }),
+              properties: { ...profile.properties },
             },
           },
         },

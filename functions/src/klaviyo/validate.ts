@@ -37,3 +37,11 @@ export function bodyProblems(body: unknown): SchemaProblem[] {
     ...check("Klaviyo create_event 2026-07-15", v.validateKlaviyoCreateEvent, body),
   ];
 }
+
+/** A Subscribe Profiles request against Klaviyo's official request schema. */
+export const subscribeProblems = (body: unknown): SchemaProblem[] =>
+  check("Klaviyo bulk_subscribe_profiles 2026-07-15", v.validateKlaviyoBulkSubscribe, body);
+
+/** A Create or Update Profile request against Klaviyo's official request schema. */
+export const profileImportProblems = (body: unknown): SchemaProblem[] =>
+  check("Klaviyo create_or_update_profile 2026-07-15", v.validateKlaviyoProfileImport, body);

@@ -2,8 +2,8 @@
  * The reconcile run, wired to the real adapters: Stripe's Events API (the shared Stripe client, which
  * retries 429s and network errors itself), the webhook's `applyEvent`, the ledger and the state document.
  * `scheduledReconcile` is what the scheduled function runs every 15 minutes: the Stripe pass, then the
- * sweep of preorders that can't still be open, then re-driving stuck Klaviyo deliveries, all under one
- * lease; its summary is stored and logged. `backfill` is the same pass over every event since a date.
+ * sweep of preorders that can't still be open, then re-driving stuck Klaviyo deliveries (klaviyo/redrive's
+ * `redriveStuck`), all under one lease; its summary, with each step's counts, is stored and logged. `backfill` is the same pass over every event since a date.
  */
 import { randomBytes } from "node:crypto";
 import { logger } from "firebase-functions/logger";
@@ -12,6 +12,8 @@ import { applyEvent } from "../webhook/apply";
 import { HANDLED_EVENT_TYPES } from "../webhook/types";
 import { DEFAULT_OPTIONS, reconcileEvents, type Deps, type RunOptions, type RunSummary } from "./run";
 import { firestoreStore, recordedEvents } from "./store";
+import type { RedriveSummary } from "../klaviyo/redrive";
+import { redriveKlaviyo } from "./klaviyo-step";
 import { sweepExpired, type SweepSummary } from "./sweep";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -36,7 +38,10 @@ export type ReconcileOptions = Partial<Omit<RunOptions, "mode" | "holder" | "typ
 /** The scheduled run's summary: the Stripe pass, plus what its later steps did. */
 export interface ScheduledSummary extends RunSummary {
   sweep?: SweepSummary | { error: string };
+  klaviyo?: RedriveSummary | { error: string };
 }
+
+const errorOf = (err: unknown) => ({ error: String((err as Error)?.message ?? err).slice(0, 300) });
 
 /** What a log line may carry: counts and ids, never an email. */
 function logSummary(s: RunSummary): void {
@@ -49,7 +54,11 @@ function logSummary(s: RunSummary): void {
   else logger.info("reconcile run", line);
 }
 
-export async function scheduledReconcile(opts: ReconcileOptions = {}, deps: Deps = realDeps()): Promise<ScheduledSummary> {
+export async function scheduledReconcile(
+  opts: ReconcileOptions = {},
+  deps: Deps = realDeps(),
+  redrive: () => Promise<RedriveSummary> = redriveKlaviyo,
+): Promise<ScheduledSummary> {
   const holder = newRunId("scheduled");
   const summary: ScheduledSummary = await reconcileEvents(deps, {
     ...DEFAULT_OPTIONS,
@@ -69,7 +78,12 @@ export async function scheduledReconcile(opts: ReconcileOptions = {}, deps: Deps
       sleep: deps.sleep,
     });
   } catch (err) {
-    summary.sweep = { error: String((err as Error)?.message ?? err).slice(0, 300) };
+    summary.sweep = errorOf(err);
+  }
+  try {
+    summary.klaviyo = await redrive();
+  } catch (err) {
+    summary.klaviyo = errorOf(err);
   }
   summary.finishedAt = deps.nowMs();
   summary.ms = summary.finishedAt - summary.startedAt;

@@ -29,6 +29,9 @@ export async function serveWebhook(): Promise<WebhookServer> {
   app.use((req, res) => stripeWebhook(req as never, res));
   const server = await new Promise<import("node:http").Server>((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    // Never close an idle keep-alive socket from this side: on a loaded machine the client could send on a
+    // socket the server is closing (ECONNRESET), a harness failure that is no delivery outcome.
+    s.keepAliveTimeout = 0;
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const post: WebhookServer["post"] = async (body, headers = {}, method = "POST") => {
