@@ -145,6 +145,8 @@ function startTrigger(db, onPreorderWritten) {
 }
 
 async function main() {
+  // the handlers' structured logs (tens of thousands of lines) would drown the run's own progress
+  if (!process.env.CHAOS_VERBOSE) for (const level of ["log", "info", "warn", "error", "debug"]) console[level] = () => undefined;
   const { startFirestore } = require("../devtools/firestore-server");
   const { StripeServer } = require("../devtools/stripe-server/server");
   const { KlaviyoSink } = require("../devtools/klaviyo-sink/server");
