@@ -12,6 +12,7 @@ const { StripeState } = require("./state");
 const { checkoutPage, resultPage } = require("./page");
 const { readBody } = require("../http-util");
 const { handleEvents, dropDeliveries, dropsDelivery } = require("./events-api");
+const webhookSupport = require("./webhook-support");
 
 function stripeError(status, type, message, extra = {}) {
   return { status, body: { error: { type, message, ...extra } } };
@@ -204,6 +205,8 @@ class StripeServer {
           ? { status: 200, body: pi }
           : stripeError(404, "invalid_request_error", `No such payment_intent: '${m[1]}'`, { code: "resource_missing" });
       }
+      const supported = webhookSupport.handleWebhookSupport(s, this.prices, method, path, params);
+      if (supported) return supported;
       return stripeError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
     } catch (err) {
       return stripeError(
@@ -267,21 +270,30 @@ class StripeServer {
               ? s.expire(sessionId)
               : action === "refund"
                 ? s.refund(sessionId, options)
-                : null;
+                : action === "dispute"
+                  ? webhookSupport.dispute(s, sessionId, options)
+                  : null;
     if (!events) throw Object.assign(new Error(`unknown action ${action}`), { status: 400 });
     await this.deliver(events, delivery);
     return events;
   }
 
-  /** A session made outside our callable (Dashboard, Payment Link): no preorder metadata. */
-  createForeignSession({ email = "walkin@example.com", amount = 9900, currency = "usd" } = {}) {
+  /**
+   * A session made outside our callable (Dashboard, Payment Link): no preorder metadata. `paymentLink` names
+   * its Payment Link (else a random one), `price` a Price id instead of inline price data, and
+   * `clientReferenceId` what a buyer may put in a Payment Link's URL.
+   */
+  createForeignSession({ email = "walkin@example.com", amount = 9900, currency = "usd", paymentLink, price, clientReferenceId } = {}) {
     const session = this.state.createSession(
       {
         mode: "payment",
-        line_items: [{ price_data: { currency, unit_amount: amount, product_data: { name: "Rolitt" } }, quantity: 1 }],
+        line_items: [
+          price ? { price, quantity: 1 } : { price_data: { currency, unit_amount: amount, product_data: { name: "Rolitt" } }, quantity: 1 },
+        ],
         success_url: "https://example.com/ok",
         customer_email: email,
-        payment_link: `plink_${crypto.randomBytes(6).toString("hex")}`,
+        client_reference_id: clientReferenceId,
+        payment_link: paymentLink ?? `plink_${crypto.randomBytes(6).toString("hex")}`,
       },
       this.prices,
     );
@@ -396,6 +408,7 @@ class StripeServer {
       if (path === "reset" && req.method === "POST") return this.send(res, 200, { ok: this.reset() === undefined });
       if (path === "fail" && req.method === "POST") return this.send(res, 200, { ok: this.failNext(body) === undefined });
       if (path === "drop" && req.method === "POST") return this.send(res, 200, { ok: this.dropDeliveries(body) === undefined });
+      if (path === "clock" && req.method === "POST") return this.send(res, 200, webhookSupport.setClock(this.state, body));
       if (path === "act" && req.method === "POST") {
         const events = await this.act(body.action, body.sessionId, body.options ?? {}, body.delivery ?? {});
         return this.send(res, 200, events);

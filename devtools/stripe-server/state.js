@@ -32,6 +32,7 @@ class StripeState {
 
   /** Stripe's `created` has one-second resolution; each event gets its own second so that order is visible. */
   tick() {
+    if (this.frozenAt) return this.frozenAt; // webhook-support.js setClock: equal stamps, as Stripe's 1 s allows
     this.clock = Math.max(Math.floor(Date.now() / 1000), this.clock + 1);
     return this.clock;
   }
@@ -109,14 +110,14 @@ class StripeState {
     session._paymentIntentData = params.payment_intent_data ?? {};
     // what the hosted page shows of the line item (Stripe's own page shows the product's name and description)
     session._product = item.price_data?.product_data ?? { name: prices.get(item.price)?.product ?? "" };
+    session._lineItems = params.line_items;
     this.sessions.set(id, session);
     return session;
   }
 
   /** The session as the API shows it (without our private bookkeeping). */
   view(session) {
-    const { _paymentIntentData, _product, ...visible } = session;
-    return clone(visible);
+    return clone(Object.fromEntries(Object.entries(session).filter(([key]) => !key.startsWith("_"))));
   }
 
   session(id) {

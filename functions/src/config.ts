@@ -26,6 +26,10 @@ const STRIPE_PRICE_ID = defineString("STRIPE_PRICE_ID", {
   default: "",
   description: "A Stripe Price id; when empty the session uses PREORDER_AMOUNT/CURRENCY",
 });
+const STRIPE_PAYMENT_LINKS = defineString("STRIPE_PAYMENT_LINKS", {
+  default: "",
+  description: "Comma-separated Payment Link ids (plink_...) that sell the offer; their paid sessions become preorders",
+});
 const PREORDER_AMOUNT = defineInt("PREORDER_AMOUNT", { default: OFFER.amount, description: "minor units" });
 const PREORDER_CURRENCY = defineString("PREORDER_CURRENCY", { default: OFFER.currency });
 const SITE_URL = defineString("SITE_URL", { default: "http://127.0.0.1:5000" });
@@ -104,6 +108,11 @@ export function offerConfig(): OfferConfig {
 
 /** The order-link signing secret; empty when unset (signed links are then refused, never accepted). */
 export const orderLinkSecret = (): string => ORDER_LINK_SECRET.value();
+/** What makes a session no preorder knows a sale of the offer (webhook/decide.ts notTheOffer). */
+export const foreignOfferConfig = (): { paymentLinks: string[]; priceId: string | null } => ({
+  paymentLinks: list(read(STRIPE_PAYMENT_LINKS), (s) => s),
+  priceId: read(STRIPE_PRICE_ID) || null,
+});
 
 export const appCheckEnforced = (): boolean => read(ENFORCE_APP_CHECK);
 

@@ -30,6 +30,15 @@ describeBrowser("landing page", () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack({ projectId: PROJECT, dynamicPorts: true, firestoreHost: process.env.FIRESTORE_EMULATOR_HOST });
+    // start each emulated function once (an invalid callable request creates nothing): cold starts are slow here
+    await Promise.all(
+      ["/api/offer", "/api/create-checkout-session"].map((p) =>
+        fetch(
+          `${stack.urls.site}${p}`,
+          p.includes("checkout") ? { method: "POST", headers: { "content-type": "application/json" }, body: '{"data":{}}' } : {},
+        ).then((r) => r.arrayBuffer()),
+      ),
+    );
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -62,12 +71,15 @@ describeBrowser("landing page", () => {
       page.on("load", () => setTimeout(() => (transferred[opts.measure!] = bytes), 500));
     }
     await page.goto(`${stack.urls.site}${path}`, { waitUntil: "networkidle" });
+    // the landing page renders the live offer from /api/offer: wait for it (a cold function can be slow here)
+    if (await page.locator("#swatches").count())
+      await page.waitForFunction(() => document.body.dataset.offer !== undefined, null, { timeout: 30_000 });
     return page;
   }
 
   /** Wait until the element's text is `text` (playwright-core has no locator assertions). */
   const textOf = (page: Page, sel: string, text: string) =>
-    page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent === t, [sel, text] as const, { timeout: 10_000 });
+    page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent === t, [sel, text] as const, { timeout: 30_000 });
 
   const preorderOfSession = async (sessionId: string) => {
     const id = stack.stripe.state.sessions.get(sessionId).metadata.preorder_id;
@@ -81,7 +93,7 @@ describeBrowser("landing page", () => {
     await page.getByLabel("Black").check();
     await page.getByLabel("Email").fill("  Shopper@Example.com ");
     await page.getByRole("button", { name: "Preorder now" }).click();
-    await page.waitForURL(`${stack.urls.stripe}/c/pay/**`, { timeout: 20_000 });
+    await page.waitForURL(`${stack.urls.stripe}/c/pay/**`, { timeout: 60_000 });
     await page.screenshot({ path: join(SHOTS, "checkout-local-stripe.png") });
     const sessionId = page.url().split("/").pop()!;
     expect(await preorderOfSession(sessionId)).toMatchObject({
@@ -130,7 +142,7 @@ describeBrowser("landing page", () => {
       .locator("#submit")
       .click({ force: true })
       .catch(() => undefined);
-    await page.waitForURL(`${stack.urls.stripe}/c/pay/**`, { timeout: 20_000 });
+    await page.waitForURL(`${stack.urls.stripe}/c/pay/**`, { timeout: 60_000 });
     expect(stack.stripe.state.sessions.size).toBe(sessions + 1);
     await page.context().close();
   });
@@ -143,7 +155,7 @@ describeBrowser("landing page", () => {
     await page.getByLabel("白色").check();
     await page.getByLabel("電郵").fill("hk@example.com");
     await page.locator("#submit").click();
-    await page.waitForURL(`${stack.urls.stripe}/c/pay/**`, { timeout: 20_000 });
+    await page.waitForURL(`${stack.urls.stripe}/c/pay/**`, { timeout: 60_000 });
     const sessionId = page.url().split("/").pop()!;
     expect(stack.stripe.state.sessions.get(sessionId).locale).toBe("zh-HK");
     expect(await preorderOfSession(sessionId)).toMatchObject({ locale: "zh-HK", color: "white" });

@@ -23,6 +23,9 @@ const SHOTS = join(ARTIFACTS, "screenshots", "pages");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack, LOCAL_SECRETS } = require("../../devtools/stack") as { startStack: (o: object) => Promise<any>; LOCAL_SECRETS: any };
 
+// a shared 2-core machine: cold emulated functions can take tens of seconds on first call
+jest.setTimeout(150_000);
+
 const PRICE = { id: "price_rolitt_kwd", unit_amount: 12500, currency: "kwd" };
 const LOCALES = ["en", "zh-HK", "zh-CN"] as const;
 let stack: any;
@@ -30,6 +33,19 @@ let browser: Browser;
 const metrics: Record<string, number> = {};
 /** A paid order and a processing one, made through the pages, reused by the screenshots. */
 const orders: Record<string, { sessionId: string; preorderId: string; number: string }> = {};
+
+/** Starts each emulated function once (an invalid callable request creates nothing), so tests time pages, not cold starts. */
+async function warmUp(site: string): Promise<void> {
+  await Promise.all([
+    fetch(`${site}/api/offer`).then((r) => r.arrayBuffer()),
+    fetch(`${site}/api/order-status?session_id=cs_test_warmupwarmup`).then((r) => r.arrayBuffer()),
+    fetch(`${site}/api/create-checkout-session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ data: { email: "not-an-email", color: "black", locale: "en" } }),
+    }).then((r) => r.arrayBuffer()),
+  ]);
+}
 
 describeBrowser("shopper pages on a non-default offer", () => {
   beforeAll(async () => {
@@ -42,12 +58,13 @@ describeBrowser("shopper pages on a non-default offer", () => {
       // the Price wins over amount/currency, which are set to something else on purpose
       params: { PREORDER_COLORS: "mint,black,white", STRIPE_PRICE_ID: PRICE.id, PREORDER_AMOUNT: "4200", PREORDER_CURRENCY: "eur" },
     });
+    await warmUp(stack.urls.site);
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"],
     });
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
@@ -73,7 +90,7 @@ describeBrowser("shopper pages on a non-default offer", () => {
     await page.getByLabel(colour, { exact: true }).check();
     await page.locator("#email").fill(email);
     await page.locator("#submit").click();
-    await page.waitForURL(`${stack.urls.stripe}/c/pay/**`, { timeout: 20_000 });
+    await page.waitForURL(`${stack.urls.stripe}/c/pay/**`, { timeout: 60_000 });
     return page.url().split("/").pop()!;
   }
 
@@ -291,5 +308,5 @@ describeBrowser("shopper pages on a non-default offer", () => {
           await page.screenshot({ path: join(SHOTS, `${name}-${width}-${locale}.png`), fullPage: true });
           await page.context().close();
         }
-  }, 180_000);
+  }, 480_000);
 });

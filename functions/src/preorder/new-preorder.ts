@@ -32,5 +32,8 @@ export function newPreorder(init: NewPreorder): Omit<Preorder, "createdAt" | "up
     lastEventCreated: null,
     lastEventId: null,
     origin: init.origin ?? "callable",
+    hold: null,
+    flagged: false,
+    dispute: null,
   };
 }

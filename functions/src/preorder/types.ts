@@ -28,6 +28,21 @@ export interface StripeRefs {
   paymentIntentId: string | null;
 }
 
+/** An order on hold must not ship (fulfilment excludes it). Owner: the webhook (disputes). */
+export interface Hold<Time = unknown> {
+  reason: "dispute" | string;
+  since: Time;
+  disputeId?: string;
+}
+
+/** The charge's dispute as last known; `outcome` once Stripe closed it. */
+export interface DisputeState {
+  id: string;
+  status: string;
+  reason: string;
+  outcome?: "won" | "lost";
+}
+
 /** `preorders/{preorderId}` as stored (timestamps are Firestore Timestamps in the database). */
 export interface Preorder<Time = unknown> {
   preorderId: string;
@@ -47,6 +62,11 @@ export interface Preorder<Time = unknown> {
   lastEventId: string | null;
   /** Where the preorder came from: our callable, or a session Stripe made elsewhere (Dashboard, Payment Link). */
   origin: "callable" | "stripe";
+  /** null, or why the order must not ship (a dispute). */
+  hold: Hold<Time> | null;
+  /** true once an `anomalies` record names this preorder (a foreign payment claimed it). */
+  flagged: boolean;
+  dispute: DisputeState | null;
   createdAt: Time;
   updatedAt: Time;
 }

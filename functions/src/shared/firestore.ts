@@ -46,6 +46,8 @@ export const COLLECTIONS = {
   reconcileState: "reconcile_state",
   /** one summary per reconcile run */
   reconcileRuns: "reconcile_runs",
+  /** A Stripe object that claimed a preorder it does not belong to (webhook mismatch), for operations. */
+  anomalies: "anomalies",
 } as const;
 
 /** gRPC ALREADY_EXISTS, as raised by `DocumentReference.create()` on an existing document. */

@@ -10,6 +10,9 @@ export const HANDLED_EVENT_TYPES = [
   "payment_intent.succeeded",
   "payment_intent.payment_failed",
   "charge.refunded",
+  "charge.dispute.created",
+  "charge.dispute.updated",
+  "charge.dispute.closed",
 ] as const;
 
 export type HandledEventType = (typeof HANDLED_EVENT_TYPES)[number];
