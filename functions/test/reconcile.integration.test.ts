@@ -190,7 +190,7 @@ it("two reconcile runs at once: one holds the lease, the other does nothing; no 
   await new Promise((r) => setTimeout(r, 300));
   const [a, b, c] = await Promise.all([first, scheduledReconcile(FAST), scheduledReconcile(FAST)]);
   expect([b.skipped, c.skipped]).toEqual([expect.objectContaining({ holder: a.runId }), expect.objectContaining({ holder: a.runId })]);
-  expect(a.applied + a.stale).toBe(handled);
+  expect(a.applied + a.stale + a.ignored).toBe(handled); // a walk-in sale's PaymentIntent event names no preorder
   expect((await wrong(made)).length).toBe(0);
   expect(await klaviyoChecks(made)).toEqual({ sentTwice: [], startedWrong: [], successWrong: [], failedWrong: [] });
   // and a run after it finds every event already recorded
