@@ -14,6 +14,8 @@ module.exports = tseslint.config(
       "functions/src/**/schemas/*.d.ts",
       "test-artifacts/**",
       "coverage/**",
+      ".stryker-tmp*/**",
+      "reports/**",
     ],
   },
   js.configs.recommended,

@@ -167,7 +167,7 @@ async function main() {
   const { stripeWebhook } = require(path.join(LIB, "webhook", "handler.js"));
   const { onPreorderWritten } = require(path.join(LIB, "klaviyo", "handler.js"));
   const { scheduledReconcile } = require(path.join(LIB, "reconcile", "handler.js"));
-  const { HANDLED_EVENT_TYPES } = require(path.join(LIB, "webhook", "types.js"));
+  const { HANDLED_EVENT_TYPES } = require(path.join(LIB, "webhook", "events.js"));
   const { newPreorder } = require(path.join(LIB, "preorder", "new-preorder.js"));
   const { db } = require(path.join(LIB, "shared", "firestore.js"));
   let redriveStuck = null;

@@ -122,6 +122,7 @@ function wantedPorts(opts = {}) {
     hub: base.emulators.hub.port,
     logging: base.emulators.logging.port,
     firestore: base.emulators.firestore.port,
+    auth: base.emulators.auth.port,
     stripe: 12111,
     klaviyo: 12112,
     ...(opts.ports ?? {}),
@@ -213,9 +214,16 @@ async function startStack(opts = {}) {
       PREORDER_CURRENCY: "usd",
       SITE_URL: siteUrl,
       SHIPPING_COUNTRIES: "US,CA,GB,IE,DE,FR,NL,AU,NZ,JP,SG,HK,TW,CN",
-      ENFORCE_APP_CHECK: "false",
+      // App Check: off unless asked (ENFORCE_APP_CHECK=true npm start); the page sends a local debug token
+      ENFORCE_APP_CHECK: process.env.ENFORCE_APP_CHECK ?? "false",
+      // limits roomy enough for a developer and the browser tests (which share 127.0.0.1); production: 60 / 5
+      RATE_LIMIT_PER_IP_10MIN: "1000",
+      RATE_LIMIT_PER_EMAIL_HOUR: "20",
+      TRUSTED_PROXY_HOPS: "1",
       KLAVIYO_MAX_EVENT_AGE_MINUTES: "1440",
       MIN_INSTANCES: "0",
+      ADMIN_WEB_API_KEY: "",
+      ADMIN_AUTH_DOMAIN: "",
       ...(opts.params ?? {}),
     };
     // The emulator lets functions/.env.local override everything (it also writes one when it has to
@@ -256,8 +264,14 @@ async function startStack(opts = {}) {
       hub: { host: "127.0.0.1", port: ports.hub },
       logging: { host: "127.0.0.1", port: ports.logging },
       firestore: { host: "127.0.0.1", port: ports.firestore },
+      auth: { host: "127.0.0.1", port: ports.auth },
       ui: { ...config.emulators.ui, enabled: uiCached },
     };
+    // The console signs in against the local Auth emulator: its CSP (only the /admin one) lets the page reach it
+    const authOrigin = `http://127.0.0.1:${ports.auth}`;
+    for (const entry of config.hosting.headers.filter((h) => h.source === "/admin**"))
+      for (const header of entry.headers.filter((h) => h.key === "Content-Security-Policy"))
+        header.value = header.value.replace("connect-src 'self'", `connect-src 'self' ${authOrigin}`);
     // Deploys use firebase.json's runtime (nodejs22); locally the emulator runs this Node, and saying so
     // keeps it from warning on every reload that the versions differ.
     const hostRuntime = `nodejs${process.versions.node.split(".")[0]}`;
@@ -267,7 +281,7 @@ async function startStack(opts = {}) {
     const configFile = path.join(ROOT, `.firebase.${projectId}.json`);
     fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
     stops.push(() => fs.rmSync(configFile, { force: true }));
-    const only = ["functions", ...(opts.hosting === false ? [] : ["hosting"]), ...(realFirestore ? ["firestore"] : [])].join(",");
+    const only = ["auth", "functions", ...(opts.hosting === false ? [] : ["hosting"]), ...(realFirestore ? ["firestore"] : [])].join(",");
 
     const env = {
       ...process.env,
@@ -321,7 +335,8 @@ async function startStack(opts = {}) {
           }, 8000).unref();
         }),
     );
-    await waitFor(child, /All emulators ready/, 120_000, "firebase emulators", () => out);
+    // generous: on a shared 2-core machine under load the emulators have taken over 2 minutes to start
+    await waitFor(child, /All emulators ready/, opts.readyTimeoutMs ?? 300_000, "firebase emulators", () => out);
 
     // The trigger relay (only without the real Firestore emulator, which fires triggers itself)
     let relay = null;
@@ -355,7 +370,11 @@ async function startStack(opts = {}) {
         stripe: stripe?.url ?? "https://dashboard.stripe.com/test",
         klaviyo: klaviyo?.url ?? "https://www.klaviyo.com",
         ui: uiCached ? `http://127.0.0.1:${base.emulators.ui.port}` : null,
+        admin: `${siteUrl}/admin`,
+        auth: authOrigin,
       },
+      /** A user of the local Auth emulator, with custom claims (e.g. { admin: true }); returns its uid. */
+      createUser: (email, password, claims) => require("./admin").emulatorUser(authOrigin, projectId, email, password, claims),
       emulatorLog: () => out,
       stop,
     };

@@ -45,10 +45,19 @@ async function main() {
   });
   ready = true;
   const u = stack.urls;
+  // A ready local admin for the console, and where `npm run admin` finds this Auth emulator
+  const ADMIN = { email: "admin@rolitt.local", password: "rolitt-local-admin" };
+  await stack.createUser(ADMIN.email, ADMIN.password, { admin: true });
+  fs.writeFileSync(
+    path.join(ROOT, ".runtime", "stack.json"),
+    JSON.stringify({ projectId: stack.projectId, authHost: u.auth.replace("http://", ""), urls: u }, null, 2),
+  );
   const lines = [
     "",
     "Rolitt preorder backend is running locally.",
     `  Landing page           ${u.site}`,
+    `  Operations console     ${u.admin}   (local admin: ${ADMIN.email} / ${ADMIN.password}; more: npm run admin -- grant EMAIL)`,
+    `  Auth emulator          ${u.auth}`,
     `  Callable               ${u.callable}`,
     `  Stripe webhook         ${u.webhook}   (also ${u.hostedWebhook})`,
     stack.realStripe
@@ -84,6 +93,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     step("stopping…");
+    fs.rmSync(path.join(ROOT, ".runtime", "stack.json"), { force: true });
     await stack.stop();
     logStream.end();
     step("stopped.");

@@ -2,7 +2,7 @@
 /**
  * LOCAL TRIGGER RELAY — local tooling, never deployed. The embedded Firestore server fires no triggers, so
  * this listens to `preorders` and hands each change, with its before/after snapshots, to the built
- * `onPreorderWritten` handler, one at a time in commit order, retrying a failed delivery with backoff as
+ * `onPreorderWritten` and `onPreorderCounted` handlers, one at a time in commit order, retrying a failed delivery with backoff as
  * Cloud Functions does for `retry: true`. Differences from the real emulator: the handler runs in this
  * process (not in the Functions emulator), changes that land between two snapshots are coalesced, and
  * documents present at start are taken as the baseline (no event for them).
@@ -17,7 +17,11 @@ function snapshotOf(data) {
 
 function startRelay({ projectId, env = {}, log = () => {}, maxAttempts = 5, baseDelayMs = 1000 }) {
   Object.assign(process.env, env, { GCLOUD_PROJECT: projectId });
-  const { onPreorderWritten } = require(path.join(LIB, "klaviyo", "handler.js"));
+  // every trigger on `preorders`: the Klaviyo events and the console's funnel counters
+  const handlers = {
+    onPreorderWritten: require(path.join(LIB, "klaviyo", "handler.js")).onPreorderWritten,
+    onPreorderCounted: require(path.join(LIB, "admin", "funnel-trigger.js")).onPreorderCounted,
+  };
   const { db } = require(path.join(LIB, "shared", "firestore.js"));
   const known = new Map();
   let initial = true;
@@ -26,14 +30,14 @@ function startRelay({ projectId, env = {}, log = () => {}, maxAttempts = 5, base
   let failed = 0;
   let idle = Promise.resolve();
 
-  async function deliver(event) {
+  async function deliver(event, name) {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
-        await onPreorderWritten(event);
+        await handlers[name](event);
         delivered++;
         return;
       } catch (err) {
-        log(`onPreorderWritten failed for ${event.params.preorderId} (attempt ${attempt}/${maxAttempts}): ${err.message}`);
+        log(`${name} failed for ${event.params.preorderId} (attempt ${attempt}/${maxAttempts}): ${err.message}`);
         if (attempt < maxAttempts) await new Promise((r) => setTimeout(r, baseDelayMs * 2 ** (attempt - 1)));
       }
     }
@@ -57,7 +61,7 @@ function startRelay({ projectId, env = {}, log = () => {}, maxAttempts = 5, base
             data: { before: snapshotOf(before), after: snapshotOf(after) },
           };
           if (before?.status !== after?.status) log(`preorders/${id}: ${before?.status ?? "(new)"} → ${after?.status ?? "(deleted)"}`);
-          queue = queue.then(() => deliver(event));
+          for (const name of Object.keys(handlers)) queue = queue.then(() => deliver(event, name));
           idle = queue;
         }
         initial = false;

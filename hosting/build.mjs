@@ -15,7 +15,12 @@ rmSync(join(out, "assets"), { recursive: true, force: true });
 mkdirSync(join(out, "assets"), { recursive: true });
 
 const result = await build({
-  entryPoints: { main: join(src, "main.js"), result: join(src, "result.js"), order: join(src, "order.js") },
+  entryPoints: {
+    main: join(src, "main.js"),
+    result: join(src, "result.js"),
+    order: join(src, "order.js"),
+    admin: join(src, "admin.js"),
+  },
   bundle: true,
   splitting: true,
   format: "esm",
@@ -37,6 +42,11 @@ const css = readFileSync(join(src, "styles.css"));
 const cssName = `styles-${createHash("sha256").update(css).digest("hex").slice(0, 10)}.css`;
 writeFileSync(join(out, "assets", cssName), css);
 
+// the console's own stylesheet, so the landing page never loads it
+const adminCss = readFileSync(join(src, "admin.css"));
+const adminCssName = `admin-${createHash("sha256").update(adminCss).digest("hex").slice(0, 10)}.css`;
+writeFileSync(join(out, "assets", adminCssName), adminCss);
+
 const partial = (name) => readFileSync(join(src, "partials", `${name}.html`), "utf8").trimEnd();
 const vars = {
   "%HEAD%": partial("head"),
@@ -47,14 +57,19 @@ const vars = {
   "%RESULT%": entry("result"),
   "%ORDER%": entry("order"),
   "%PROJECT%": project,
+  "%ADMIN%": entry("admin"),
+  "%ADMIN_STYLES%": `/assets/${adminCssName}`,
+  // App Check (hosting/src/appcheck.js): empty builds use the local debug token on the emulators only
+  "%APP_CHECK_SITE_KEY%": process.env.APP_CHECK_SITE_KEY ?? "",
+  "%APP_CHECK_DEBUG_TOKEN%": process.env.APP_CHECK_DEBUG_TOKEN ?? "",
 };
 // index: the offer; success/cancel: after Checkout; order: the buyer's lookup
-const pages = ["index", "success", "cancel", "order"];
+const pages = ["index", "success", "cancel", "order", "admin"];
 for (const page of pages) {
   let html = readFileSync(join(src, `${page}.html`), "utf8");
   for (const [k, v] of Object.entries(vars)) html = html.replaceAll(k, v);
   writeFileSync(join(out, `${page}.html`), html);
 }
 writeFileSync(join(out, "favicon.svg"), readFileSync(join(src, "favicon.svg")));
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0) + css.length;
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0) + css.length + adminCss.length;
 console.log(`hosting: built ${pages.length} pages, ${(bytes / 1024).toFixed(1)} KiB of assets`);

@@ -32,6 +32,7 @@ class StripeServer {
     this.deliveries = [];
     this.idempotency = new Map();
     this.failures = [];
+    this.deletedCustomers = new Set();
     this.server = http.createServer((req, res) =>
       this.route(req, res).catch((err) => this.send(res, 500, { error: { type: "api_error", message: String(err) } })),
     );
@@ -60,6 +61,7 @@ class StripeServer {
     this.idempotency.clear();
     this.failures = [];
     this._outage = null;
+    this.deletedCustomers = new Set();
   }
 
   /** A Price the API knows (for the Price-id offer configuration). */
@@ -182,6 +184,8 @@ class StripeServer {
       let m;
       const events = handleEvents(this, method, path, params);
       if (events) return events;
+      const customer = this.customerRoutes(method, path);
+      if (customer) return customer;
       if (method === "GET" && path === "/v1/customers") return { status: 200, body: s.listCustomers(params) };
       if (method === "POST" && path === "/v1/customers") return { status: 200, body: s.createCustomer(params) };
       if (method === "GET" && (m = path.match(/^\/v1\/customers\/([^/]+)$/))) {
@@ -205,6 +209,7 @@ class StripeServer {
           ? { status: 200, body: pi }
           : stripeError(404, "invalid_request_error", `No such payment_intent: '${m[1]}'`, { code: "resource_missing" });
       }
+      if (method === "POST" && path === "/v1/refunds") return this.createRefund(params);
       const supported = webhookSupport.handleWebhookSupport(s, this.prices, method, path, params);
       if (supported) return supported;
       return stripeError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
@@ -216,6 +221,48 @@ class StripeServer {
         err.param ? { param: err.param, code: "resource_missing" } : {},
       );
     }
+  }
+
+  /** POST /v1/refunds {payment_intent, amount?} (the console's refund): the refund, and its webhooks sent. */
+  createRefund(params) {
+    const pi = params.payment_intent ? this.state.paymentIntents.get(params.payment_intent) : null;
+    if (!pi)
+      return stripeError(400, "invalid_request_error", `No such payment_intent: '${params.payment_intent ?? ""}'`, {
+        param: "payment_intent",
+        code: "resource_missing",
+      });
+    const charge = this.state.charges.get(pi.latest_charge);
+    if (charge?.refunded)
+      return stripeError(400, "invalid_request_error", `Charge ${charge.id} has already been refunded.`, {
+        code: "charge_already_refunded",
+      });
+    const session = [...this.state.sessions.values()].find((s) => s.payment_intent === pi.id);
+    const events = this.state.refund(session.id, { amount: params.amount ? Number(params.amount) : undefined });
+    const refund = events[0].data.object;
+    Object.assign(refund, { reason: params.reason ?? null, metadata: params.metadata ?? {} });
+    this.emit(events);
+    return { status: 200, body: refund };
+  }
+
+  /**
+   * Deleting a customer, as Stripe does it: `DELETE /v1/customers/{id}` answers the `deleted: true` stub, a
+   * later GET answers the same stub, and the id is unknown everywhere else (a session naming it gets 400
+   * `resource_missing` on `customer`). Returns null for every other route.
+   */
+  customerRoutes(method, path) {
+    const m = path.match(/^\/v1\/customers\/([^/]+)$/);
+    if (!m) return null;
+    const id = m[1];
+    const stub = { id, object: "customer", deleted: true };
+    if (method === "DELETE") {
+      if (!this.state.customers.has(id))
+        return stripeError(404, "invalid_request_error", `No such customer: '${id}'`, { code: "resource_missing", param: "id" });
+      this.state.customers.delete(id);
+      this.deletedCustomers.add(id);
+      return { status: 200, body: stub };
+    }
+    if (method === "GET" && this.deletedCustomers.has(id)) return { status: 200, body: stub };
+    return null;
   }
 
   createSession(params) {

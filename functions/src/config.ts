@@ -36,7 +36,20 @@ const SITE_URL = defineString("SITE_URL", { default: "http://127.0.0.1:5000" });
 const SHIPPING_COUNTRIES = defineString("SHIPPING_COUNTRIES", {
   default: "US,CA,GB,IE,DE,FR,NL,AU,NZ,JP,SG,HK,TW,CN",
 });
-const ENFORCE_APP_CHECK = defineBoolean("ENFORCE_APP_CHECK", { default: false });
+/** On in production: the page registers App Check; the local stack and tests set it explicitly. */
+const ENFORCE_APP_CHECK = defineBoolean("ENFORCE_APP_CHECK", { default: true });
+const RATE_LIMIT_PER_EMAIL_HOUR = defineInt("RATE_LIMIT_PER_EMAIL_HOUR", {
+  default: 5,
+  description: "new checkouts per email per hour (a repeat of an open checkout is not counted)",
+});
+const RATE_LIMIT_PER_IP_10MIN = defineInt("RATE_LIMIT_PER_IP_10MIN", {
+  default: 60,
+  description: "callable calls per client IP (IPv6: per /64) per 10 minutes, refused calls included",
+});
+const TRUSTED_PROXY_HOPS = defineInt("TRUSTED_PROXY_HOPS", {
+  default: 1,
+  description: "proxies Google appends to X-Forwarded-For after the client's address (1 on Cloud Functions 2nd gen)",
+});
 /**
  * Cloud Functions retries an event function for up to 24 h (backoff up to 10 min between attempts); the
  * delivery must give up (recorded `failed`, re-drivable) while a retry is still coming, so it stays under that.
@@ -49,6 +62,15 @@ const KLAVIYO_MAX_EVENT_AGE_MINUTES = defineInt("KLAVIYO_MAX_EVENT_AGE_MINUTES",
 const KLAVIYO_LIST_ID = defineString("KLAVIYO_LIST_ID", {
   default: "",
   description: "Klaviyo list that consenting shoppers are subscribed to; empty = subscription off",
+});
+
+const ADMIN_WEB_API_KEY = defineString("ADMIN_WEB_API_KEY", {
+  default: "",
+  description: "The Firebase web app's API key, for the console's sign-in (Project settings → Your apps)",
+});
+const ADMIN_AUTH_DOMAIN = defineString("ADMIN_AUTH_DOMAIN", {
+  default: "",
+  description: "The console's Auth domain for Google sign-in; empty = <project>.firebaseapp.com",
 });
 
 /** Instances kept warm for the callable and the webhook: 1 during a launch window, 0 otherwise. */
@@ -116,10 +138,23 @@ export const foreignOfferConfig = (): { paymentLinks: string[]; priceId: string 
 
 export const appCheckEnforced = (): boolean => read(ENFORCE_APP_CHECK);
 
+export interface LimitsConfig {
+  perEmailHour: number;
+  perIp10Min: number;
+  trustedProxyHops: number;
+}
+export const limitsConfig = (): LimitsConfig => ({
+  perEmailHour: read(RATE_LIMIT_PER_EMAIL_HOUR),
+  perIp10Min: read(RATE_LIMIT_PER_IP_10MIN),
+  trustedProxyHops: read(TRUSTED_PROXY_HOPS),
+});
+
 export interface StripeConfig {
   secretKey: string;
   apiUrl: string | null;
 }
+/** Test or live mode, from the key itself (`sk_live_`/`rk_live_`): ids of one mode never exist in the other. */
+export const stripeMode = (secretKey: string): "live" | "test" => (/^(sk|rk)_live_/.test(secretKey) ? "live" : "test");
 export const stripeConfig = (): StripeConfig => ({
   secretKey: requireSecret(STRIPE_SECRET_KEY),
   apiUrl: read(STRIPE_API_URL) || null,
@@ -141,3 +176,22 @@ export const klaviyoConfig = (): KlaviyoConfig => ({
   maxEventAgeMs: Math.min(Math.max(0, read(KLAVIYO_MAX_EVENT_AGE_MINUTES)), MAX_EVENT_AGE_CAP_MINUTES) * 60_000,
   listId: read(KLAVIYO_LIST_ID).trim() || null,
 });
+
+export interface ConsoleWebConfig {
+  projectId: string;
+  apiKey: string;
+  authDomain: string;
+  /** host:port of the Auth emulator when one runs (set by the Functions emulator), else null */
+  authEmulator: string | null;
+}
+/** What the console page needs to sign in: public values (a web API key is not a secret). */
+export function consoleWebConfig(): ConsoleWebConfig {
+  const projectId = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? "";
+  const authEmulator = process.env.FIREBASE_AUTH_EMULATOR_HOST || null;
+  return {
+    projectId,
+    apiKey: read(ADMIN_WEB_API_KEY) || (authEmulator ? "local-emulator-key" : ""),
+    authDomain: read(ADMIN_AUTH_DOMAIN) || `${projectId}.firebaseapp.com`,
+    authEmulator,
+  };
+}

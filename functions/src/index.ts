@@ -77,3 +77,27 @@ export const reconcileStripe = (
       )
     : undefined
 ) as ReturnType<typeof onSchedule>;
+// The operations console (/admin). Every function checks the `admin` custom claim itself.
+type AdminHandlers = typeof import("./admin/handlers");
+const admin = (): AdminHandlers => require("./admin/handlers") as AdminHandlers;
+const consoleOpts = { memory: "256MiB" as const, maxInstances: 5 };
+
+export const adminConfig = onRequest(consoleOpts, (req, res) => admin().adminConfig(req, res));
+export const adminOrders = onCall({ ...consoleOpts, secrets: [STRIPE_SECRET_KEY] }, (request) => admin().adminOrders(request));
+export const adminOrder = onCall(consoleOpts, (request) => admin().adminOrder(request));
+export const adminFunnel = onCall(consoleOpts, (request) => admin().adminFunnel(request));
+export const adminRefund = onCall({ ...consoleOpts, secrets: [STRIPE_SECRET_KEY] }, (request) => admin().adminRefund(request));
+export const adminResend = onCall({ ...consoleOpts, secrets: [KLAVIYO_PRIVATE_KEY] }, (request) => admin().adminResend(request));
+export const adminExport = onRequest({ ...consoleOpts, memory: "512MiB", timeoutSeconds: 540 }, (req, res) =>
+  admin().adminExport(req, res),
+);
+
+/** Funnel counters: each status change counted once, into sharded per-day documents (admin/funnel-trigger.ts). */
+export const onPreorderCounted = (
+  serving("onPreorderCounted")
+    ? (require("firebase-functions/v2/firestore") as typeof import("firebase-functions/v2/firestore")).onDocumentWritten(
+        { document: "preorders/{preorderId}", retry: true, memory: "256MiB", concurrency: 20, maxInstances: 10 },
+        (event) => (require("./admin/funnel-trigger") as typeof import("./admin/funnel-trigger")).onPreorderCounted(event),
+      )
+    : undefined
+) as ReturnType<typeof onDocumentWritten>;

@@ -9,6 +9,8 @@ describe("checkout input", () => {
       email: "ada@example.com",
       color: "khaki",
       locale: "en",
+      marketingConsent: false,
+      attribution: null,
     });
     expect(parseCheckoutInput({ email: "b@c.io", color: "white", locale: "zh-HK" }, COLORS).locale).toBe("zh-HK");
   });

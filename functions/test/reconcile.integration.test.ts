@@ -11,7 +11,7 @@ import { backfill, realDeps, scheduledReconcile } from "../src/reconcile/handler
 import { isCovered } from "../src/reconcile/plan";
 import { sweepExpired } from "../src/reconcile/sweep";
 import { stripeClient } from "../src/shared/stripe-client";
-import { HANDLED_EVENT_TYPES } from "../src/webhook/types";
+import { HANDLED_EVENT_TYPES } from "../src/webhook/events";
 import { startSink } from "./helpers/klaviyo";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 import { serveWebhook, TEST_SECRET, type WebhookServer } from "./helpers/webhook";

@@ -43,9 +43,10 @@ const { run } = kit;
 const LIFECYCLES = {
   ...kit.LIFECYCLES,
   ...Object.fromEntries(
-    ["Payment Link sale, refunded", "dispute lost", "a $1 Payment Link payment that claims a preorder", "pay then two partial refunds"].map(
-      (name) => [name, kit.ACCOUNT_LIFECYCLES[name]!],
-    ),
+    ["Payment Link sale, refunded", "a $1 Payment Link payment that claims a preorder", "pay then two partial refunds"].map((name) => [
+      name,
+      kit.ACCOUNT_LIFECYCLES[name]!,
+    ]),
   ),
 };
 afterAll(() => {

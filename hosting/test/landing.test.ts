@@ -22,6 +22,9 @@ const SHOTS = join(__dirname, "..", "..", "test-artifacts", "screenshots");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack } = require("../../devtools/stack") as { startStack: (o: object) => Promise<any> };
 
+// a shared 2-core machine: a cold emulated function can take tens of seconds on its first call
+jest.setTimeout(150_000);
+
 let stack: any;
 let browser: Browser;
 const transferred: Record<string, number> = {};

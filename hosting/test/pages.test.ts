@@ -149,6 +149,7 @@ describeBrowser("shopper pages on a non-default offer", () => {
       });
     for (const colour of ["Black", "White"]) {
       await page.getByLabel(colour, { exact: true }).check();
+      await page.waitForTimeout(400); // the shell's fill transition (0.2 s) ends first
       const c = await contrast();
       expect(c.mouth).toBeGreaterThanOrEqual(3);
       expect(c.eye).toBeGreaterThanOrEqual(3);

@@ -13,7 +13,7 @@ export const STRIPE_LOCALE: Record<Locale, Stripe.Checkout.SessionCreateParams.L
 };
 
 export interface SessionRequest {
-  input: CheckoutInput;
+  input: Pick<CheckoutInput, "email" | "color" | "locale">;
   preorderId: string;
   preorderNumber: string;
   customerId: string;
@@ -53,12 +53,14 @@ export function sessionParams(req: SessionRequest): Stripe.Checkout.SessionCreat
     metadata,
     payment_intent_data: { metadata },
     locale: STRIPE_LOCALE[input.locale],
-    // A physical pre-sale ships: collect where to, and keep the customer's record up to date.
+    // A physical pre-sale ships: collect where to. The address stays on the session (and the preorder,
+    // through the webhook): anyone can type an email, so the payer never writes to the customer record
+    // (no `customer_update`) and never sees or saves payment methods on it.
     shipping_address_collection: {
       allowed_countries: offer.shippingCountries as Stripe.Checkout.SessionCreateParams.ShippingAddressCollection.AllowedCountry[],
     },
     phone_number_collection: { enabled: true },
-    customer_update: { shipping: "auto", name: "auto" },
+    saved_payment_method_options: { payment_method_save: "disabled", payment_method_remove: "disabled" },
     // the success page asks /api/order-status with both; the cancel page offers the same colour again
     success_url: `${offer.siteUrl}/success?session_id={CHECKOUT_SESSION_ID}&preorder_id=${encodeURIComponent(preorderId)}${lang}`,
     cancel_url: `${offer.siteUrl}/cancel?preorder_id=${encodeURIComponent(preorderId)}&color=${encodeURIComponent(input.color)}${lang}`,

@@ -1,5 +1,5 @@
 import type { PreorderStatus } from "./status";
-import type { Locale, Preorder, StripeRefs } from "./types";
+import type { Attribution, Locale, MarketingConsent, Preorder, StripeRefs } from "./types";
 
 export interface NewPreorder {
   preorderId: string;
@@ -12,6 +12,8 @@ export interface NewPreorder {
   stripe?: Partial<StripeRefs>;
   status?: PreorderStatus;
   origin?: Preorder["origin"];
+  marketingConsent?: MarketingConsent;
+  attribution?: Attribution | null;
 }
 
 /** A preorder as first written, every field of the document present (pure; timestamps are the caller's). */
@@ -35,5 +37,7 @@ export function newPreorder(init: NewPreorder): Omit<Preorder, "createdAt" | "up
     hold: null,
     flagged: false,
     dispute: null,
+    ...(init.marketingConsent && { marketingConsent: init.marketingConsent }),
+    ...(init.attribution !== undefined && { attribution: init.attribution }),
   };
 }

@@ -22,6 +22,24 @@ export interface CustomerDetails {
   shipping: ShippingDetails | null;
 }
 
+/** The marketing-email consent as the shopper gave it on the page (`at` null when not given). */
+export interface MarketingConsent<Time = unknown> {
+  given: boolean;
+  at: Time | null;
+  locale: Locale;
+  /** `version` of functions/src/offer/consent.json, the wording the shopper saw. */
+  textVersion: string;
+}
+
+/** Where the shopper came from: the landing URL's utm_* and the referring page (origin + path only). */
+export interface Attribution {
+  utm_source?: string;
+  utm_medium?: string;
+  utm_campaign?: string;
+  utm_content?: string;
+  referrer?: string;
+}
+
 export interface StripeRefs {
   customerId: string | null;
   sessionId: string | null;
@@ -67,6 +85,9 @@ export interface Preorder<Time = unknown> {
   /** true once an `anomalies` record names this preorder (a foreign payment claimed it). */
   flagged: boolean;
   dispute: DisputeState | null;
+  /** Written by the callable; absent on preorders made elsewhere (Dashboard sessions) and older ones. */
+  marketingConsent?: MarketingConsent<Time>;
+  attribution?: Attribution | null;
   createdAt: Time;
   updatedAt: Time;
 }

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { logger } from "firebase-functions/logger";
 import { stripeClient } from "../shared/stripe-client";
 import { applyEvent } from "../webhook/apply";
-import { HANDLED_EVENT_TYPES } from "../webhook/types";
+import { HANDLED_EVENT_TYPES } from "../webhook/events";
 import { DEFAULT_OPTIONS, reconcileEvents, type Deps, type RunOptions, type RunSummary } from "./run";
 import { firestoreStore, recordedEvents } from "./store";
 import type { RedriveSummary } from "../klaviyo/redrive";

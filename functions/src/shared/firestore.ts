@@ -46,8 +46,17 @@ export const COLLECTIONS = {
   reconcileState: "reconcile_state",
   /** one summary per reconcile run */
   reconcileRuns: "reconcile_runs",
+  /** console: one record per admin action (who, what, when, result) */
+  adminAudit: "admin_audit",
+  /** console: per-day sharded funnel counters, and per-preorder marks of the metrics already counted */
+  funnelCounters: "funnel_counters",
+  funnelMarks: "funnel_marks",
   /** A Stripe object that claimed a preorder it does not belong to (webhook mismatch), for operations. */
   anomalies: "anomalies",
+  /** per-IP / per-email limiter counters and tickets; expire through the `expireAt` TTL policy. */
+  rateLimits: "rate_limits",
+  /** `{sha256(email)}_{color}` → the open preorder and session a repeated click gets back; TTL `expireAt`. */
+  openCheckouts: "open_checkouts",
 } as const;
 
 /** gRPC ALREADY_EXISTS, as raised by `DocumentReference.create()` on an existing document. */

@@ -1,0 +1,293 @@
+/**
+ * The console's callables in-process (`.run()`), with the real Admin SDK against the Firestore server and the
+ * real Stripe SDK against the local Stripe server: who may call them, the list (paging, filters, search),
+ * an order's story, and the audited refund.
+ */
+process.env.GCLOUD_PROJECT = "demo-rolitt-console"; // a namespace of its own in the shared test Firestore
+import { HttpsError } from "firebase-functions/v2/https";
+import { Timestamp } from "firebase-admin/firestore";
+import { adminFunnel, adminOrder, adminOrders, adminRefund, adminResend } from "../src/index";
+import { onPreorderWritten } from "../src/klaviyo/handler";
+import { startSink, triggerEvent } from "./helpers/klaviyo";
+import { newPreorder } from "../src/preorder/new-preorder";
+import { db } from "../src/shared/firestore";
+import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
+
+let stripe: LocalStripe;
+beforeAll(async () => {
+  stripe = await startLocalStripe();
+});
+afterAll(() => stripe.close());
+
+const ADMIN = { uid: "admin-1", token: { admin: true, email: "ops@rolitt.example" } };
+const SHOPPER = { uid: "user-1", token: { email: "someone@example.com" } };
+type Fn = { run: (r: unknown) => Promise<any> };
+const call = (fn: Fn, data: unknown, auth: unknown = ADMIN) => fn.run({ data, auth, rawRequest: {} as never, acceptsStreaming: false });
+
+async function errorOf(p: Promise<unknown>): Promise<HttpsError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as HttpsError;
+  }
+  throw new Error("expected the call to fail");
+}
+
+let n = 0;
+/** A preorder as the callable and webhook write it, with its number mapping. */
+async function seed(over: Record<string, unknown> = {}, at = new Date(Date.UTC(2026, 10, 1, 12) + n * 60_000)) {
+  n++;
+  const id = `pre${String(n).padStart(17, "0")}`;
+  const number = `ROL-${String(90000000 + n)}`;
+  const doc = {
+    ...newPreorder({
+      preorderId: id,
+      preorderNumber: number,
+      email: `buyer${n}@example.com`,
+      color: "khaki",
+      locale: "en",
+      amount: 9900,
+      currency: "usd",
+    }),
+    hold: null,
+    flagged: false,
+    createdAt: Timestamp.fromDate(at),
+    updatedAt: Timestamp.fromDate(at),
+    ...over,
+  };
+  await db().collection("preorders").doc(id).set(doc);
+  await db().collection("preorder_numbers").doc(number).set({ preorderId: id });
+  return doc;
+}
+
+const FUNCTIONS: Array<[string, Fn, unknown]> = [
+  ["adminOrders", adminOrders as unknown as Fn, {}],
+  ["adminOrder", adminOrder as unknown as Fn, { preorderId: "x" }],
+  ["adminFunnel", adminFunnel as unknown as Fn, {}],
+  ["adminRefund", adminRefund as unknown as Fn, { preorderId: "x" }],
+  ["adminResend", adminResend as unknown as Fn, { preorderId: "x", key: "created" }],
+];
+
+describe("who may call", () => {
+  it.each(FUNCTIONS)("%s: signed out → unauthenticated, signed in without the claim → permission-denied", async (_name, fn, data) => {
+    expect((await errorOf(call(fn, data, null))).code).toBe("unauthenticated");
+    expect((await errorOf(call(fn, data, SHOPPER))).code).toBe("permission-denied");
+    expect((await errorOf(call(fn, data, { uid: "u", token: { admin: "true" } }))).code).toBe("permission-denied");
+  });
+
+  it("a refused refund writes nothing and calls Stripe never", async () => {
+    const before = stripe.requests().length;
+    await errorOf(call(adminRefund as unknown as Fn, { preorderId: "x" }, SHOPPER));
+    expect((await db().collection("admin_audit").get()).size).toBe(0);
+    expect(stripe.requests().length).toBe(before);
+  });
+});
+
+describe("the list", () => {
+  const docs: Array<Record<string, any>> = [];
+  beforeAll(async () => {
+    const tie = new Date(Date.UTC(2026, 10, 3, 9));
+    docs.push(await seed({ status: "succeeded", color: "black" }));
+    docs.push(await seed({ status: "failed", locale: "zh-HK" }));
+    docs.push(await seed({ status: "succeeded", color: "white", hold: { reason: "dispute", since: Timestamp.now(), disputeId: "dp_1" } }));
+    docs.push(await seed({ status: "created", flagged: true }));
+    docs.push(await seed({ status: "expired" }, tie));
+    docs.push(await seed({ status: "created", color: "black" }, tie));
+    docs.push(await seed({ status: "refunded" }, tie));
+    docs.push(await seed({ status: "succeeded", email: "same@example.com" }));
+    docs.push(
+      await seed({
+        status: "created",
+        email: "same@example.com",
+        stripe: { sessionId: null, customerId: null, paymentIntentId: "pi_known" },
+      }),
+    );
+    docs.push(await seed({ status: "created", locale: "zh-CN" }, new Date(Date.UTC(2026, 10, 20))));
+    await db().collection("stripe_payment_intents").doc("pi_known").set({ preorderId: docs[8]!.preorderId });
+  });
+
+  const numbers = (rows: Array<{ preorderNumber: string }>) => rows.map((r) => r.preorderNumber);
+  const newestFirst = () =>
+    [...docs].sort((a, b) => b.createdAt.toMillis() - a.createdAt.toMillis() || 0).map((d) => d.preorderNumber as string);
+
+  it("pages newest first, every order once, ties at a page boundary included", async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 10; i++) {
+      const page = await call(adminOrders as unknown as Fn, { pageSize: 3, ...(cursor && { cursor }) });
+      expect(page.rows.length).toBeLessThanOrEqual(3);
+      seen.push(...numbers(page.rows));
+      if (!page.next) break;
+      cursor = page.next;
+    }
+    expect(seen.sort()).toEqual([...newestFirst()].sort());
+    expect(new Set(seen).size).toBe(10);
+    const first = await call(adminOrders as unknown as Fn, { pageSize: 1 });
+    expect(first.rows[0]).toMatchObject({
+      preorderNumber: docs[9]!.preorderNumber,
+      email: docs[9]!.email,
+      color: "khaki",
+      status: "created",
+      amount: 9900,
+    });
+  });
+
+  it.each([
+    [{ status: "succeeded" }, [0, 2, 7]],
+    [{ color: "black" }, [0, 5]],
+    [{ locale: "zh-HK" }, [1]],
+    [{ flagged: true }, [3]],
+    [{ hold: true }, [2]],
+    [{ hold: true, status: "succeeded", color: "white" }, [2]],
+    [{ hold: true, status: "created" }, []],
+    [{ from: "2026-11-03", to: "2026-11-03" }, [4, 5, 6]],
+    [{ status: "created", from: "2026-11-04" }, [9]],
+  ])("filter %j", async (filters, which) => {
+    const page = await call(adminOrders as unknown as Fn, filters);
+    expect(numbers(page.rows).sort()).toEqual(which.map((i) => docs[i]!.preorderNumber).sort());
+  });
+
+  it("searches by ROL- number, email, PaymentIntent, Checkout Session and ledger event", async () => {
+    const q = async (term: string) => numbers((await call(adminOrders as unknown as Fn, { q: term })).rows);
+    expect(await q(docs[3]!.preorderNumber.toLowerCase())).toEqual([docs[3]!.preorderNumber]);
+    expect(await q("SAME@example.com")).toEqual([docs[8]!.preorderNumber, docs[7]!.preorderNumber]);
+    expect(await q("pi_known")).toEqual([docs[8]!.preorderNumber]);
+    const session = stripe.server.state.createSession(
+      {
+        mode: "payment",
+        success_url: "http://x",
+        line_items: [{ price_data: { currency: "usd", unit_amount: 9900, product_data: { name: "R" } } }],
+        metadata: { preorder_id: docs[1]!.preorderId },
+      },
+      stripe.server.prices,
+    );
+    expect(await q(session.id)).toEqual([docs[1]!.preorderNumber]);
+    await db()
+      .collection("stripe_events")
+      .doc("evt_search1")
+      .set({ type: "checkout.session.completed", created: 1, preorderId: docs[0]!.preorderId, outcome: "applied" });
+    expect(await q("evt_search1")).toEqual([docs[0]!.preorderNumber]);
+    expect(await q("cs_test_doesnotexist")).toEqual([]);
+    expect(await q("ROL-00000000")).toEqual([]);
+  });
+
+  it("bad input → invalid-argument naming the field", async () => {
+    const err = await errorOf(call(adminOrders as unknown as Fn, { status: "paid" }));
+    expect(err.code).toBe("invalid-argument");
+    expect(err.details).toEqual({ field: "status" });
+    expect((await errorOf(call(adminOrders as unknown as Fn, { q: "hello there" }))).details).toEqual({ field: "q" });
+    expect((await errorOf(call(adminFunnel as unknown as Fn, { from: "2026-11-02", to: "2026-11-01" }))).code).toBe("invalid-argument");
+  });
+});
+
+describe("an order's story and the refund", () => {
+  it("shows the ledger timeline in Stripe order and the Klaviyo deliveries", async () => {
+    const d = await seed({ status: "succeeded", customer: { name: "陈大文", phone: "+85255550000", shipping: null } });
+    const id = d.preorderId;
+    await db()
+      .collection("stripe_events")
+      .doc("evt_b")
+      .set({ type: "checkout.session.completed", created: 200, preorderId: id, outcome: "applied", receivedAt: Timestamp.now() });
+    await db()
+      .collection("stripe_events")
+      .doc("evt_a")
+      .set({ type: "payment_intent.payment_failed", created: 100, preorderId: id, outcome: "applied" });
+    await db()
+      .collection("stripe_events")
+      .doc("evt_c")
+      .set({ type: "checkout.session.completed", created: 200, preorderId: id, outcome: "duplicate" });
+    await db()
+      .collection("klaviyo_deliveries")
+      .doc(`${id}_succeeded`)
+      .set({ preorderId: id, status: "succeeded", state: "failed", attempts: 3, lastError: "HTTP 500", updatedAt: Timestamp.now() });
+    const story = await call(adminOrder as unknown as Fn, { preorderId: id });
+    expect(story.timeline.map((e: any) => [e.eventId, e.outcome])).toEqual([
+      ["evt_a", "applied"],
+      ["evt_b", "applied"],
+      ["evt_c", "duplicate"],
+    ]);
+    expect(story.deliveries).toEqual([expect.objectContaining({ key: "succeeded", state: "failed", attempts: 3, lastError: "HTTP 500" })]);
+    expect(story.customer).toMatchObject({ name: "陈大文" });
+    expect((await errorOf(call(adminOrder as unknown as Fn, { preorderId: "nosuchorder" }))).code).toBe("not-found");
+    expect((await errorOf(call(adminOrder as unknown as Fn, { preorderId: "../x" }))).code).toBe("invalid-argument");
+  });
+
+  it("refunds a paid order once through Stripe with an idempotency key, and audits each attempt", async () => {
+    const session = stripe.server.state.createSession(
+      {
+        mode: "payment",
+        success_url: "http://x",
+        line_items: [{ price_data: { currency: "usd", unit_amount: 9900, product_data: { name: "R" } } }],
+      },
+      stripe.server.prices,
+    );
+    stripe.server.state.pay(session.id);
+    const pi = stripe.server.state.sessions.get(session.id).payment_intent;
+    const d = await seed({ status: "succeeded", stripe: { sessionId: session.id, customerId: null, paymentIntentId: pi } });
+
+    const first = await call(adminRefund as unknown as Fn, { preorderId: d.preorderId });
+    expect(first).toMatchObject({ refundId: expect.stringMatching(/^re_/), status: "succeeded", amount: 9900 });
+    const again = await call(adminRefund as unknown as Fn, { preorderId: d.preorderId }); // double click before the webhook
+    expect(again.refundId).toBe(first.refundId);
+    const posts = stripe.requests().filter((r) => r.path === "/v1/refunds");
+    expect(posts.map((r) => r.idempotencyKey)).toEqual([`refund-${d.preorderId}`, `refund-${d.preorderId}`]);
+    expect(posts[0]!.params).toMatchObject({ payment_intent: pi, metadata: { preorder_id: d.preorderId, admin_uid: "admin-1" } });
+    expect(stripe.server.state.charges.get(stripe.server.state.paymentIntents.get(pi).latest_charge).amount_refunded).toBe(9900);
+
+    const unpaid = await seed({ status: "created" });
+    expect((await errorOf(call(adminRefund as unknown as Fn, { preorderId: unpaid.preorderId }))).code).toBe("failed-precondition");
+
+    const audit = (await db().collection("admin_audit").get()).docs.map((a) => a.data());
+    expect(audit.filter((a) => a.preorderId === d.preorderId)).toEqual([
+      expect.objectContaining({
+        action: "refund",
+        who: { uid: "admin-1", email: "o***@rolitt.example" },
+        result: expect.objectContaining({ ok: true, refundId: first.refundId }),
+      }),
+      expect.objectContaining({ action: "refund", result: expect.objectContaining({ ok: true, refundId: first.refundId }) }),
+    ]);
+    expect(audit.find((a) => a.preorderId === unpaid.preorderId)).toMatchObject({
+      result: { ok: false, error: "not refundable: status created" },
+    });
+    expect(audit.every((a) => a.at instanceof Timestamp)).toBe(true);
+  });
+});
+
+describe("re-sending a Klaviyo delivery", () => {
+  it("re-sends a delivery that Klaviyo's outage left behind, once, and audits it; refuses a sent one", async () => {
+    const k = await startSink();
+    try {
+      const d = await seed({ status: "created" });
+      const snap = await db().collection("preorders").doc(d.preorderId).get();
+      k.sink.failNext({ count: 10, status: 503 });
+      await onPreorderWritten(triggerEvent(d.preorderId, null, snap)).catch(() => undefined);
+      const before = (await db().collection("klaviyo_deliveries").doc(`${d.preorderId}_created`).get()).data();
+      expect(before).toMatchObject({ state: "retrying" });
+      k.sink.reset();
+
+      const r = await call(adminResend as unknown as Fn, { preorderId: d.preorderId, key: "created" });
+      expect(r).toEqual({ state: "sent", sent: true });
+      expect(k.sink.events()).toHaveLength(1);
+      expect(k.sink.events()[0].body.data.attributes.metric.data.attributes.name).toBe("Rolitt Preorder Started");
+
+      const again = await errorOf(call(adminResend as unknown as Fn, { preorderId: d.preorderId, key: "created" }));
+      expect(again.code).toBe("failed-precondition");
+      expect(k.sink.events()).toHaveLength(1);
+      expect((await errorOf(call(adminResend as unknown as Fn, { preorderId: d.preorderId, key: "paid" }))).details).toEqual({
+        field: "key",
+      });
+
+      const audit = (await db().collection("admin_audit").where("preorderId", "==", d.preorderId).get()).docs.map((a) => a.data());
+      expect(audit.map((a) => [a.action, a.result.ok, a.result.state ?? a.result.error])).toEqual(
+        expect.arrayContaining([
+          ["resend", true, "sent"],
+          ["resend", false, "not re-sendable: sent"],
+        ]),
+      );
+      const story = await call(adminOrder as unknown as Fn, { preorderId: d.preorderId });
+      expect(story.deliveries).toEqual([expect.objectContaining({ key: "created", state: "sent" })]);
+    } finally {
+      await k.close();
+    }
+  });
+});

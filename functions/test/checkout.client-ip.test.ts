@@ -1,0 +1,45 @@
+import { clientIp } from "../src/checkout/client-ip";
+import { limitDocId, probeOrder, windowOf } from "../src/checkout/limiter";
+
+const req = (xff?: string, ip = "169.254.8.1") => ({ ip, headers: xff === undefined ? {} : { "x-forwarded-for": xff } });
+
+describe("client address", () => {
+  it.each([
+    ["client then Google's proxy", "203.0.113.9, 66.102.8.142", 1, "203.0.113.9"],
+    ["a spoofed entry on the left is ignored", "1.2.3.4, 203.0.113.9, 66.102.8.142", 1, "203.0.113.9"],
+    ["two trusted hops (Hosting in front)", "1.2.3.4, 203.0.113.9, 10.0.0.1, 66.102.8.142", 2, "203.0.113.9"],
+    ["fewer entries than hops: the leftmost", "203.0.113.9", 1, "203.0.113.9"],
+    ["IPv6 keyed by its /64", "2001:db8:1:2:aaaa::1, 66.102.8.142", 1, "2001:db8:1:2::/64"],
+    ["another address in the same /64 is the same key", "2001:0db8:0001:0002:ffff:1:2:3, 66.102.8.142", 1, "2001:db8:1:2::/64"],
+    ["IPv4-mapped IPv6", "::ffff:203.0.113.9, 66.102.8.142", 1, "203.0.113.9"],
+    ["v4 with a port", "203.0.113.9:5555, 66.102.8.142", 1, "203.0.113.9"],
+    ["garbage falls back to the socket address", "not-an-ip, 66.102.8.142", 1, "169.254.8.1"],
+  ])("%s", (_l, xff, hops, want) => {
+    expect(clientIp(req(xff), hops)).toBe(want);
+  });
+
+  it("no header → the socket address; nothing at all → one shared 'unknown' bucket", () => {
+    expect(clientIp(req(undefined, "::ffff:198.51.100.7"), 1)).toBe("198.51.100.7");
+    expect(clientIp({}, 1)).toBe("unknown");
+    expect(clientIp(undefined, 1)).toBe("unknown");
+  });
+});
+
+describe("limiter (pure parts)", () => {
+  it("fixed windows", () => {
+    expect(windowOf(1_000_000_000_123, 600)).toEqual({ start: 999_999_600, end: 1_000_000_200 });
+  });
+  it("document ids are hashed keys, sharded by key and window", () => {
+    const id = limitDocId("ip", "203.0.113.9", 600);
+    expect(id).toMatch(/^[0-9a-f]{64}_600$/);
+    expect(id).not.toContain("203");
+    expect(limitDocId("email", "203.0.113.9", 600)).not.toBe(id);
+  });
+  it("small limits probe every ticket once, the counter's first", () => {
+    const order = probeOrder(5, 2);
+    expect(order[0]).toBe(2);
+    expect([...order].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(probeOrder(60, 70)[0]).toBe(59);
+    expect(probeOrder(1_000_000, 3)).toHaveLength(8);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Issue #10 items 6–7: the email → Stripe customer mapping heals, is kept per Stripe mode, and a stranger who
+ * types someone's email neither sees nor changes anything of theirs. Through the callable's `.run()`, the
+ * real Stripe SDK and the local Stripe server (which records every request's parameters).
+ */
+import { createCheckoutSession } from "../src/index";
+import { emailKey } from "../src/checkout/customer";
+import { db } from "../src/shared/firestore";
+import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
+
+let stripe: LocalStripe;
+beforeAll(async () => {
+  stripe = await startLocalStripe();
+});
+afterAll(() => stripe.close());
+beforeEach(() => stripe.server.reset());
+
+const call = (data: unknown) => createCheckoutSession.run({ data, rawRequest: {} as never, acceptsStreaming: false } as never);
+const unique = (tag: string) => `${tag}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
+const customerOf = async (preorderId: string) =>
+  (await db().collection("preorders").doc(preorderId).get()).get("stripe.customerId") as string;
+const sessionRequests = () => stripe.requests().filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions");
+
+/** Delete a customer the way the Dashboard or the API does. */
+async function deleteCustomer(id: string) {
+  const res = await fetch(`${stripe.url}/v1/customers/${id}`, {
+    method: "DELETE",
+    headers: { authorization: "Bearer sk_test_local_only" },
+  });
+  expect(await res.json()).toEqual({ id, object: "customer", deleted: true });
+}
+
+describe("the customer mapping heals (#10.6)", () => {
+  it("a mapped customer deleted in Stripe is replaced and the checkout succeeds", async () => {
+    const email = unique("healed");
+    const first = await call({ email, color: "khaki" });
+    const dead = await customerOf(first.preorderId);
+    await deleteCustomer(dead);
+
+    const second = await call({ email, color: "black" });
+    const replacement = await customerOf(second.preorderId);
+    expect(replacement).not.toBe(dead);
+    expect(stripe.server.state.customers.has(replacement)).toBe(true);
+    expect(
+      (
+        await db()
+          .collection("stripe_customers")
+          .doc(`${emailKey(email)}_test`)
+          .get()
+      ).get("customerId"),
+    ).toBe(replacement);
+    // the session that reached Stripe names the live customer
+    expect(sessionRequests().at(-1)!.params.customer).toBe(replacement);
+    // and the next checkout uses the healed mapping without asking Stripe about customers
+    const before = stripe.requests().length;
+    await call({ email, color: "white" });
+    expect(
+      stripe
+        .requests()
+        .slice(before)
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual(["POST /v1/checkout/sessions"]);
+  });
+
+  it("racing checkouts after a deletion agree on one replacement", async () => {
+    const email = unique("healrace");
+    const first = await call({ email, color: "khaki" });
+    await deleteCustomer(await customerOf(first.preorderId));
+    await db().collection("preorders").doc(first.preorderId).update({ status: "expired" });
+    const results = await Promise.all(["khaki", "black", "white"].map((color) => call({ email, color })));
+    const customers = new Set(await Promise.all(results.map((r) => customerOf(r.preorderId))));
+    expect(customers.size).toBe(1);
+    expect(stripe.server.state.listCustomers({ email }).data).toHaveLength(1);
+  });
+
+  it("mappings are kept per Stripe mode: a test-mode customer never reaches a live-mode session", async () => {
+    const email = unique("modes");
+    const test = await call({ email, color: "khaki" });
+    const testCustomer = await customerOf(test.preorderId);
+    // This local server keeps one account for both modes; removing the test customer stands for "live mode
+    // has never heard of it", as on Stripe.
+    await deleteCustomer(testCustomer);
+    const key = process.env.STRIPE_SECRET_KEY;
+    process.env.STRIPE_SECRET_KEY = "sk_live_local_only";
+    try {
+      const live = await call({ email, color: "black" });
+      const liveCustomer = await customerOf(live.preorderId);
+      expect(liveCustomer).not.toBe(testCustomer);
+      // no live-mode request ever named the test customer
+      expect(
+        sessionRequests()
+          .slice(1)
+          .map((r) => r.params.customer),
+      ).not.toContain(testCustomer);
+      expect(
+        (
+          await db()
+            .collection("stripe_customers")
+            .doc(`${emailKey(email)}_live`)
+            .get()
+        ).get("customerId"),
+      ).toBe(liveCustomer);
+    } finally {
+      process.env.STRIPE_SECRET_KEY = key;
+    }
+    expect(
+      (
+        await db()
+          .collection("stripe_customers")
+          .doc(`${emailKey(email)}_test`)
+          .get()
+      ).get("customerId"),
+    ).toBe(testCustomer);
+  });
+});
+
+describe("a stranger who types someone's email sees and changes nothing of theirs (#10.7)", () => {
+  it("a customer made elsewhere is not adopted, and the session neither shows saved payment methods nor updates the customer", async () => {
+    const email = unique("victim");
+    const victim = stripe.server.state.createCustomer({ email, name: "Real Owner" });
+    victim.address = { line1: "1 Owner Street", city: "Hong Kong", country: "HK", line2: null, postal_code: null, state: null };
+    const result = await call({ email, color: "khaki" });
+
+    const session = sessionRequests()[0]!.params;
+    expect(session.customer).not.toBe(victim.id);
+    expect(session.customer).toBe(await customerOf(result.preorderId));
+    expect(session).not.toHaveProperty("customer_update");
+    expect(session.saved_payment_method_options).toEqual({ payment_method_save: "disabled", payment_method_remove: "disabled" });
+    // the owner's record is untouched, and ours carries no name or address of anyone
+    expect(stripe.server.state.customers.get(victim.id)).toMatchObject({ name: "Real Owner", address: { line1: "1 Owner Street" } });
+    expect(stripe.requests().filter((r) => r.path.startsWith(`/v1/customers/${victim.id}`))).toHaveLength(0);
+
+    // the buyer's details come back on the preorder, not on a customer (through the webhook, see webhook.lifecycle)
+    expect(stripe.server.state.customers.get(session.customer).metadata).toEqual({ source: "rolitt-preorder" });
+  });
+});

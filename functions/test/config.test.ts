@@ -1,0 +1,130 @@
+/**
+ * The configuration as an operator sets it: defaults when nothing is set, lists written loosely in the
+ * environment, trailing slashes, a rotation's several webhook secrets, a missing secret named in the error.
+ */
+import OFFER from "../src/offer.defaults.json";
+import { OFFER_CONTENT } from "../src/offer/content";
+import { appCheckEnforced, ConfigError, klaviyoConfig, offerConfig, stripeConfig, webhookSecrets } from "../src/config";
+
+const NAMES = [
+  "PREORDER_COLORS",
+  "STRIPE_PRICE_ID",
+  "PREORDER_AMOUNT",
+  "PREORDER_CURRENCY",
+  "SITE_URL",
+  "SHIPPING_COUNTRIES",
+  "ENFORCE_APP_CHECK",
+  "STRIPE_API_URL",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
+  "KLAVIYO_PRIVATE_KEY",
+  "KLAVIYO_API_URL",
+  "KLAVIYO_MAX_EVENT_AGE_MINUTES",
+];
+const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]));
+beforeEach(() => {
+  for (const n of NAMES) if (!n.endsWith("_KEY") && !n.endsWith("_SECRET")) delete process.env[n];
+});
+afterAll(() => {
+  for (const n of NAMES) {
+    if (saved[n] === undefined) delete process.env[n];
+    else process.env[n] = saved[n];
+  }
+});
+
+describe("offerConfig", () => {
+  it("falls back to the shared offer defaults and the local site when nothing is set", () => {
+    expect(offerConfig()).toEqual({
+      colors: OFFER.colors.split(","),
+      priceId: null,
+      amount: OFFER.amount,
+      currency: OFFER.currency,
+      productName: OFFER_CONTENT.product.name.en,
+      siteUrl: "http://127.0.0.1:5000",
+      shippingCountries: ["US", "CA", "GB", "IE", "DE", "FR", "NL", "AU", "NZ", "JP", "SG", "HK", "TW", "CN"],
+    });
+  });
+
+  it("reads loosely written lists, case and trailing slashes the way Stripe and the page need them", () => {
+    Object.assign(process.env, {
+      PREORDER_COLORS: " Khaki , BLACK,,white ",
+      STRIPE_PRICE_ID: "price_123",
+      PREORDER_AMOUNT: "12800",
+      PREORDER_CURRENCY: "HKD",
+      SITE_URL: "https://rolitt.example//",
+      SHIPPING_COUNTRIES: "hk, tw ,,cn",
+    });
+    expect(offerConfig()).toEqual({
+      colors: ["khaki", "black", "white"],
+      priceId: "price_123",
+      amount: 12800,
+      currency: "hkd",
+      productName: OFFER_CONTENT.product.name.en,
+      siteUrl: "https://rolitt.example",
+      shippingCountries: ["HK", "TW", "CN"],
+    });
+  });
+
+  it("treats an empty price id as none (amount and currency then make the price)", () => {
+    process.env.STRIPE_PRICE_ID = "";
+    expect(offerConfig().priceId).toBeNull();
+  });
+});
+
+describe("stripeConfig and webhookSecrets", () => {
+  it("returns the key and no endpoint by default, the local server's URL when set", () => {
+    expect(stripeConfig()).toEqual({ secretKey: saved.STRIPE_SECRET_KEY, apiUrl: null });
+    process.env.STRIPE_API_URL = "http://127.0.0.1:12111";
+    expect(stripeConfig().apiUrl).toBe("http://127.0.0.1:12111");
+  });
+
+  it("names the missing secret rather than calling Stripe without a key", () => {
+    process.env.STRIPE_SECRET_KEY = "";
+    try {
+      let err: unknown;
+      try {
+        stripeConfig();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err).toMatchObject({ name: "ConfigError", param: "STRIPE_SECRET_KEY", message: "STRIPE_SECRET_KEY is not configured" });
+    } finally {
+      process.env.STRIPE_SECRET_KEY = saved.STRIPE_SECRET_KEY;
+    }
+  });
+
+  it("splits a rotation's comma-separated webhook secrets, and has none when unset", () => {
+    process.env.STRIPE_WEBHOOK_SECRET = " whsec_new , whsec_old,";
+    expect(webhookSecrets()).toEqual(["whsec_new", "whsec_old"]);
+    process.env.STRIPE_WEBHOOK_SECRET = "";
+    expect(webhookSecrets()).toEqual([]);
+    process.env.STRIPE_WEBHOOK_SECRET = saved.STRIPE_WEBHOOK_SECRET;
+  });
+});
+
+describe("klaviyoConfig and App Check", () => {
+  it("defaults to Klaviyo's API, 23 h maximum event age (under the platform's 24 h of retries), and App Check not enforced", () => {
+    expect(klaviyoConfig()).toMatchObject({
+      privateKey: saved.KLAVIYO_PRIVATE_KEY,
+      apiUrl: "https://a.klaviyo.com",
+      maxEventAgeMs: 23 * 60 * 60_000,
+    });
+    expect(appCheckEnforced()).toBe(false);
+  });
+
+  it("reads the sink's URL without a trailing slash, the age in minutes, a missing key as null", () => {
+    Object.assign(process.env, {
+      KLAVIYO_API_URL: "http://127.0.0.1:7777/",
+      KLAVIYO_MAX_EVENT_AGE_MINUTES: "90",
+      ENFORCE_APP_CHECK: "true",
+    });
+    process.env.KLAVIYO_PRIVATE_KEY = "";
+    try {
+      expect(klaviyoConfig()).toMatchObject({ privateKey: null, apiUrl: "http://127.0.0.1:7777", maxEventAgeMs: 90 * 60_000 });
+      expect(appCheckEnforced()).toBe(true);
+    } finally {
+      process.env.KLAVIYO_PRIVATE_KEY = saved.KLAVIYO_PRIVATE_KEY;
+    }
+  });
+});

@@ -1,0 +1,77 @@
+// StrykerJS: mutation testing of functions/src against the functions suite (`npm run mutate`, see
+// docs/mutation.md). A benchmark, not part of `npm test`. Run through bench/mutate.js, which builds first
+// (the sandbox needs the compiled schemas and functions/lib) and writes the report afterwards.
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const base = require("./jest.config.js");
+
+/** 2 for a normal run; MUTATE_CONCURRENCY=1 on a machine shared with other work. */
+const concurrency = Number(process.env.MUTATE_CONCURRENCY) || 2;
+
+// The lifecycle suite's HTTP + Firestore leg replays 40 random orders per lifecycle (webhook.lifecycle.test.ts);
+// under Stryker's instrumentation on 2 shared cores that alone outlasts the test timeout, and the test runs
+// once per mutant it covers. 10 random orders (plus the 300 of its pure-core leg) keep every path it checks.
+// The test runners are child processes and inherit this.
+process.env.RANDOM_ORDERS = process.env.RANDOM_ORDERS ?? "10";
+
+/** Test files left out, as a regex list (e.g. to measure a "before" without new suites). */
+const testIgnore = (process.env.MUTATE_TEST_IGNORE ?? "").split(",").filter(Boolean);
+/**
+ * Only these suites (comma-separated names, e.g. "preorder.status,klaviyo.money"): a fast lane whose score is a
+ * lower bound of the full suite's (more tests can only kill more mutants). Unset: every functions suite.
+ */
+const onlyTests = (process.env.MUTATE_TESTS ?? "").split(",").filter(Boolean);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: "npm",
+  testRunner: "jest",
+  checkers: ["typescript"],
+  tsconfigFile: "functions/tsconfig.build.json",
+  // only the production code; generated validators and declarations are not ours to mutate
+  mutate: ["functions/src/**/*.ts", "!functions/src/**/*.d.ts"],
+  jest: {
+    projectType: "custom",
+    config: {
+      ...base,
+      rootDir: ".",
+      // The functions suites only: hosting/ and devtools/ suites drive Chromium or the whole local stack,
+      // are slow, and exercise functions/src only end to end (functions/test already does that through
+      // the real SDKs).
+      roots: ["<rootDir>/functions/test"],
+      testPathIgnorePatterns: ["/node_modules/", ...testIgnore],
+      ...(onlyTests.length > 0 && { testMatch: onlyTests.map((name) => `**/${name}.test.ts`) }),
+      // instrumented code on a busy machine: the suite's 60 s is too tight for its longest tests
+      testTimeout: 180_000,
+      // Types are checked once per mutant by the TypeScript checker; ts-jest only transpiles here, which
+      // is several times faster than type-checking every test file for every mutant batch.
+      transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "functions/tsconfig.json", isolatedModules: true }] },
+    },
+    enableFindRelatedTests: true,
+  },
+  coverageAnalysis: "perTest",
+  // A static mutant (module-level code run only while a test file loads, outside any test) can only be tested
+  // by reloading and running every related suite: ~4 min each here, hours for the lot. By default they are
+  // ignored and counted as such in docs/mutation.md; MUTATE_STATIC=1 runs them too. Mutants that are also
+  // reached inside a test ("hybrid", e.g. work done in a beforeAll) still run, against their covering tests.
+  ignoreStatic: process.env.MUTATE_STATIC !== "1",
+  // Mutated files carry type errors by design (the checker rejects the ones tsc would); ts-jest must not.
+  disableTypeChecks: "functions/{src,test}/**/*.ts",
+  incremental: true,
+  incrementalFile: "reports/mutation/stryker-incremental.json",
+  concurrency,
+  // Integration tests talk gRPC and HTTP to local servers on a busy machine: be generous before calling a
+  // mutant an infinite loop.
+  timeoutMS: 30_000,
+  timeoutFactor: 2,
+  dryRunTimeoutMinutes: 20,
+  // What the sandbox does not need (copied otherwise): page builds, screenshots, earlier reports.
+  ignorePatterns: ["hosting/public", "test-artifacts", ".runtime", "emulator-data", "coverage", "reports", "docs"],
+  reporters: ["json", "html", "clear-text", "progress"],
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  htmlReporter: { fileName: "reports/mutation/mutation.html" },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: false },
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: "always",
+};
