@@ -20,7 +20,16 @@ const path = require("node:path");
 
 const ROOT = path.join(__dirname, "..");
 const LIB = path.join(ROOT, "functions", "lib");
-const N = Number(process.env.CHAOS_PREORDERS ?? 10_000);
+/** `npm run chaos -- --preorders 2000` (or CHAOS_PREORDERS); 10,000 by default. */
+const flag = (name) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const N = Number(flag("preorders") ?? process.env.CHAOS_PREORDERS ?? 10_000);
+if (!Number.isInteger(N) || N < 1) {
+  process.stderr.write("--preorders must be a positive whole number\n");
+  process.exit(2);
+}
 const DROP = Number(process.env.CHAOS_DROP ?? 0.05);
 const DUPLICATE = 0.2; // share of deliveries sent twice
 const FIRESTORE_UNAVAILABLE = Number(process.env.CHAOS_FIRESTORE_UNAVAILABLE ?? 0.01);
@@ -64,7 +73,7 @@ const MIX = [
   ["async payment succeeded", 0.07],
   ["async payment failed", 0.05],
   ["pay then refund", 0.1],
-  ["Dashboard-made session", 0.05],
+  ["Payment Link sale", 0.05],
 ];
 const kindOf = (i) => {
   let x = (i * 0.6180339887) % 1;
@@ -150,7 +159,7 @@ async function main() {
   const { startFirestore } = require("../devtools/firestore-server");
   const { StripeServer } = require("../devtools/stripe-server/server");
   const { KlaviyoSink } = require("../devtools/klaviyo-sink/server");
-  const { makeLifecycle } = require("../devtools/lifecycles");
+  const { makeLifecycle, OFFER_LINK } = require("../devtools/lifecycles");
   const { LOCAL_SECRETS } = require("../devtools/stack");
 
   say(`${N} preorders; ${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"}, Node ${process.version}`);
@@ -160,6 +169,7 @@ async function main() {
     GCLOUD_PROJECT: "demo-rolitt-chaos",
     FIRESTORE_EMULATOR_HOST: firestore.host,
     METADATA_SERVER_DETECTION: "none",
+    STRIPE_PAYMENT_LINKS: OFFER_LINK, // the Payment Link sales are the offer's
   });
   const sink = new KlaviyoSink({ apiKey: LOCAL_SECRETS.KLAVIYO_PRIVATE_KEY });
   process.env.KLAVIYO_API_URL = await sink.listen();

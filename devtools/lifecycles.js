@@ -6,6 +6,12 @@
  * and returns them in Stripe's order, undelivered. `expected` is the status the preorder must end in.
  */
 
+/**
+ * The Payment Link that sells the offer: the webhook makes preorders only of foreign sessions from a link in
+ * STRIPE_PAYMENT_LINKS (or carrying the offer's Price), so whoever runs these lifecycles lists it there.
+ */
+const OFFER_LINK = "plink_rolitt_offer";
+
 /** Every lifecycle of DESIGN.md, with the status each must end in. */
 const KINDS = {
   pay: { expected: "succeeded", steps: (s, id) => s.pay(id) },
@@ -17,7 +23,7 @@ const KINDS = {
   "async payment succeeded": { expected: "succeeded", steps: (s, id) => [...s.pay(id, { async: true }), ...s.settle(id, "succeeded")] },
   "async payment failed": { expected: "failed", steps: (s, id) => [...s.pay(id, { async: true }), ...s.settle(id, "failed")] },
   "pay then refund": { expected: "refunded", steps: (s, id) => [...s.pay(id), ...s.refund(id)] },
-  "Dashboard-made session": { expected: "succeeded", foreign: true, steps: (s, id) => s.pay(id) },
+  "Payment Link sale": { expected: "succeeded", foreign: true, steps: (s, id) => s.pay(id) },
 };
 const KIND_NAMES = Object.keys(KINDS);
 
@@ -30,7 +36,12 @@ async function makeLifecycle({ stripe, db, newPreorder, kind, n, tag = "rc" }) {
   const k = KINDS[kind];
   if (!k) throw new Error(`unknown lifecycle ${kind}`);
   if (k.foreign) {
-    const sessionId = stripe.createForeignSession({ email: `walkin.${tag}${n}@example.com`, amount: 12800, currency: "hkd" });
+    const sessionId = stripe.createForeignSession({
+      email: `walkin.${tag}${n}@example.com`,
+      amount: 12800,
+      currency: "hkd",
+      paymentLink: OFFER_LINK,
+    });
     return {
       kind,
       preorderId: `stripe-${sessionId}`,
@@ -82,4 +93,4 @@ async function makeLifecycle({ stripe, db, newPreorder, kind, n, tag = "rc" }) {
   return { kind, preorderId, sessionId: session.id, expected: k.expected, foreign: false, events: k.steps(stripe.state, session.id) };
 }
 
-module.exports = { KINDS, KIND_NAMES, makeLifecycle };
+module.exports = { KINDS, KIND_NAMES, OFFER_LINK, makeLifecycle };

@@ -20,7 +20,9 @@ const invalid = (message, param) => ({
 
 /** Event ids whose webhook delivery succeeded (2xx), indexed incrementally from `server.deliveries`. */
 function deliveredIds(server) {
-  if (!server._delivered || server._deliveredFrom > server.deliveries.length) {
+  // reset() replaces the deliveries array: start over then (a length check alone misses a longer new one)
+  if (!server._delivered || server._deliveredOf !== server.deliveries) {
+    server._deliveredOf = server.deliveries;
     server._delivered = new Set();
     server._deliveredFrom = 0;
   }

@@ -16,7 +16,7 @@ import { startSink } from "./helpers/klaviyo";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 import { serveWebhook, TEST_SECRET, type WebhookServer } from "./helpers/webhook";
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { makeLifecycle, KIND_NAMES } = require("../../devtools/lifecycles");
+const { makeLifecycle, KIND_NAMES, OFFER_LINK } = require("../../devtools/lifecycles");
 const { startRelay } = require("../../devtools/trigger-relay");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -30,6 +30,7 @@ let sink: Awaited<ReturnType<typeof startSink>>;
 let relay: { stop(): Promise<void>; settled(): Promise<void> };
 
 beforeAll(async () => {
+  process.env.STRIPE_PAYMENT_LINKS = OFFER_LINK; // the Payment Link sales are the offer's (config.ts)
   hook = await serveWebhook();
   stripe = await startLocalStripe({ webhookUrl: hook.url, webhookSecret: TEST_SECRET });
   sink = await startSink();
@@ -107,9 +108,10 @@ async function statuses(made: Made[]): Promise<Map<string, string | undefined>> 
   return new Map(snaps.map((s) => [s.id, s.get("status") as string | undefined]));
 }
 
+/** The preorders not at their true status, as "kind: expected ≠ actual" (readable when a test fails). */
 const wrong = async (made: Made[]) => {
   const st = await statuses(made);
-  return made.filter((m) => st.get(m.preorderId) !== m.expected);
+  return made.filter((m) => st.get(m.preorderId) !== m.expected).map((m) => `${m.kind}: ${m.expected} ≠ ${st.get(m.preorderId)}`);
 };
 
 async function ledgerMissing(made: Made[]): Promise<string[]> {
@@ -156,7 +158,7 @@ it("an outage drops webhook deliveries for 200 lifecycles of every kind: one rec
   expect(summary).toMatchObject({ stoppedBy: "done", caughtUp: true, error: null, skipped: null });
   expect(summary.seen).toBe(dropped); // delivery_success=false: exactly the undelivered handled events
   expect(summary.applied + summary.stale + summary.duplicates).toBe(dropped);
-  expect((await wrong(made)).map((m) => `${m.kind}: ${m.preorderId}`)).toEqual([]);
+  expect(await wrong(made)).toEqual([]);
   expect(await ledgerMissing(made)).toEqual([]);
   expect(await klaviyoChecks(made)).toEqual({ sentTwice: [], startedWrong: [], successWrong: [], failedWrong: [] });
 
@@ -191,7 +193,7 @@ it("two reconcile runs at once: one holds the lease, the other does nothing; no 
   const [a, b, c] = await Promise.all([first, scheduledReconcile(FAST), scheduledReconcile(FAST)]);
   expect([b.skipped, c.skipped]).toEqual([expect.objectContaining({ holder: a.runId }), expect.objectContaining({ holder: a.runId })]);
   expect(a.applied + a.stale + a.ignored).toBe(handled); // a walk-in sale's PaymentIntent event names no preorder
-  expect((await wrong(made)).length).toBe(0);
+  expect(await wrong(made)).toEqual([]);
   expect(await klaviyoChecks(made)).toEqual({ sentTwice: [], startedWrong: [], successWrong: [], failedWrong: [] });
   // and a run after it finds every event already recorded
   const d = await scheduledReconcile(FAST);
@@ -225,7 +227,7 @@ it("a crash mid-run keeps a cursor that covers only applied events; the next run
 
   const second = await scheduledReconcile(FAST);
   expect(second).toMatchObject({ stoppedBy: "done", error: null });
-  expect((await wrong(made)).length).toBe(0);
+  expect(await wrong(made)).toEqual([]);
   expect(await ledgerMissing(made)).toEqual([]);
 });
 
@@ -241,7 +243,7 @@ it("a hard crash leaves the lease behind: runs skip until it runs out, then take
   expect((await scheduledReconcile(FAST)).skipped).toMatchObject({ holder: "scheduled-dead" });
   await new Promise((r) => setTimeout(r, 1600));
   expect(await scheduledReconcile(FAST)).toMatchObject({ skipped: null, stoppedBy: "done" });
-  expect((await wrong(made)).length).toBe(0);
+  expect(await wrong(made)).toEqual([]);
 });
 
 it("a backfill --since recovers events whose delivery succeeded but whose processing was lost", async () => {
@@ -264,7 +266,7 @@ it("a backfill --since recovers events whose delivery succeeded but whose proces
   const s = await backfill(since, FAST);
   expect(s).toMatchObject({ mode: "backfill", since, stoppedBy: "done" });
   expect(s.applied).toBeGreaterThan(0);
-  expect((await wrong(made)).length).toBe(0);
+  expect(await wrong(made)).toEqual([]);
   const state = (await db().collection("reconcile_state").doc("stripe").get()).data()!;
   expect(state.backfill.since).toBe(since);
 });

@@ -183,6 +183,35 @@ describe("the reconcile pass", () => {
     expect(w.applied).toEqual(w.events.map((e) => e.id));
   });
 
+  it("holds back an event whose preorder a later event makes, applies it after that one, never stalls", async () => {
+    // a Payment Link sale: its PaymentIntent event (#100) comes before the session event (#150) that makes the
+    // preorder; applyEvent refuses it ("does not exist yet") until then, as the webhook does
+    const w = world(300, { perSecond: 5 });
+    const base = deps(w);
+    const notYet = Object.assign(new Error("the preorder stripe-cs_1 of this payment does not exist yet"), { name: "TransientError" });
+    const order = (id: string) => w.events.findIndex((e) => e.id === id);
+    const d = deps(w, {
+      applyEvent: async (e) => {
+        if (order(e.id) === 100 && !w.ledger.has(w.events[150]!.id)) throw notYet;
+        return base.applyEvent(e);
+      },
+    });
+    const s = await reconcileEvents(d, opts({ checkpointEvery: 20 }));
+    expect(s).toMatchObject({ stoppedBy: "done", caughtUp: true, applied: 300, deferred: 0, error: null });
+    expect(w.applied.indexOf(w.events[100]!.id)).toBeGreaterThan(w.applied.indexOf(w.events[150]!.id));
+    expect(w.events.every((e) => isCovered(w.state.cursor, e))).toBe(true);
+
+    // one that never becomes placeable: everything else applied, the cursor stays before it, the next run retries
+    const w2 = world(300, { perSecond: 5 });
+    const base2 = deps(w2);
+    const stuck = w2.events[120]!;
+    const d2 = deps(w2, { applyEvent: async (e) => (e.id === stuck.id ? Promise.reject(notYet) : base2.applyEvent(e)) });
+    const s2 = await reconcileEvents(d2, opts({ checkpointEvery: 20 }));
+    expect(s2).toMatchObject({ stoppedBy: "error", applied: 299, deferred: 1 });
+    expect(isCovered(w2.state.cursor, stuck)).toBe(false);
+    expect(w2.state.cursor!.created).toBeGreaterThanOrEqual(w2.events[119]!.created);
+  });
+
   it("does nothing while another run holds the lease, and takes it over once it has run out", async () => {
     const w = world(10);
     w.state.lease = { holder: "crashed-run", until: w.clock + 60_000 } as Lease;

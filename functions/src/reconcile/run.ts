@@ -87,6 +87,8 @@ export class LeaseLostError extends Error {
 
 export interface Counts {
   seen: number;
+  /** events that could not be placed by the end of the run (their preorder comes from a later event) */
+  deferred: number;
   applied: number;
   duplicates: number;
   stale: number;
@@ -128,7 +130,14 @@ export const DEFAULT_OPTIONS: Omit<RunOptions, "mode" | "holder" | "types"> = {
   firstLookbackSeconds: RETENTION_SECONDS - RETENTION_MARGIN_SECONDS - 60,
 };
 
-const emptyCounts = (): Counts => ({ seen: 0, applied: 0, duplicates: 0, stale: 0, ignored: 0, mismatch: 0 });
+const emptyCounts = (): Counts => ({ seen: 0, deferred: 0, applied: 0, duplicates: 0, stale: 0, ignored: 0, mismatch: 0 });
+
+/**
+ * applyEvent's "not yet": the event names a preorder only a later event creates (a Payment Link sale's
+ * PaymentIntent before its session). Stripe would redeliver it; here it waits until the later one is applied.
+ */
+const notPlacedYet = (err: unknown): boolean =>
+  (err as Error)?.name === "TransientError" && /does not exist yet/.test(String((err as Error).message));
 
 export async function reconcileEvents(deps: Deps, opts: RunOptions): Promise<RunSummary> {
   const startedAt = deps.nowMs();
@@ -193,6 +202,37 @@ export async function reconcileEvents(deps: Deps, opts: RunOptions): Promise<Run
     return deps.listEvents(params);
   };
 
+  const count = (outcome: string) => {
+    if (outcome === "duplicate") counts.duplicates++;
+    else if (outcome === "applied") counts.applied++;
+    else if (outcome === "stale") counts.stale++;
+    else if (outcome === "mismatch") counts.mismatch++;
+    else counts.ignored++;
+  };
+  /** false when the event can't be placed yet; any other failure stops the pass */
+  const tryApply = async (event: Stripe.Event): Promise<boolean> => {
+    try {
+      count((await deps.applyEvent(event)).outcome as string);
+      return true;
+    } catch (err) {
+      if (notPlacedYet(err)) return false;
+      throw err;
+    }
+  };
+  // Events held back (oldest first), and every event after the first of them: while any is held the cursor
+  // stays before it, but the pass goes on (what it applies is in the ledger, so re-listing it is cheap).
+  let held: Stripe.Event[] = [];
+  let behind: Stripe.Event[] = [];
+  const retryHeld = async () => {
+    if (held.length === 0) return;
+    const still: Stripe.Event[] = [];
+    for (const e of held) if (!(await tryApply(e))) still.push(e);
+    held = still;
+    if (held.length > 0) return;
+    for (const e of behind) cursor = advance(cursor, e);
+    behind = [];
+  };
+
   let stoppedBy: RunSummary["stoppedBy"] = "done";
   let caughtUp = false;
   let error: string | null = null;
@@ -251,28 +291,21 @@ export async function reconcileEvents(deps: Deps, opts: RunOptions): Promise<Run
             stoppedBy = "budget";
             break windows;
           }
-          if (known.has(event.id)) {
-            counts.duplicates++;
-          } else {
-            const result = await deps.applyEvent(event);
-            const outcome = result.outcome as string;
-            if (outcome === "duplicate") counts.duplicates++;
-            else if (outcome === "applied") counts.applied++;
-            else if (outcome === "stale") counts.stale++;
-            else if (outcome === "mismatch") counts.mismatch++;
-            else counts.ignored++;
-          }
-          cursor = advance(cursor, event);
+          if (known.has(event.id)) counts.duplicates++;
+          else if (!(await tryApply(event))) held.push(event);
+          if (held.length === 0) cursor = advance(cursor, event);
+          else behind.push(event);
           if (++sinceCheckpoint >= opts.checkpointEvery) await checkpoint();
         }
       }
+      await retryHeld();
 
       // 3. the window is done: the cursor may pass its end once that end is settled in the past
       if (w.lte === undefined) {
         caughtUp = true;
         break;
       }
-      if (w.lte < nowSec() - SETTLE_SECONDS) cursor = later(cursor, pastWindow(w.lte));
+      if (held.length === 0 && w.lte < nowSec() - SETTLE_SECONDS) cursor = later(cursor, pastWindow(w.lte));
       from = w.lte + 1;
       if (narrowedDown) narrowedDown = false;
       else if (listed.length < (opts.windowPages * 100) / 4) span = widened(span);
@@ -281,6 +314,12 @@ export async function reconcileEvents(deps: Deps, opts: RunOptions): Promise<Run
     stoppedBy = err instanceof LeaseLostError ? "lease" : "error";
     error = String((err as Error)?.message ?? err).slice(0, 500);
   }
+
+  if (held.length > 0 && stoppedBy === "done") {
+    stoppedBy = "error";
+    error = `${held.length} event(s) could not be placed yet (first ${held[0]!.id}); the cursor stays before them`;
+  }
+  counts.deferred = held.length;
 
   // the cursor only ever covers applied events, so it is safe to store whatever stopped the pass
   try {

@@ -30,7 +30,9 @@ export const firestoreStore: StateStore = {
       const snap = await tx.get(stateRef());
       const state = readState(snap.data());
       if (!canTakeLease(state.lease, holder, nowMs)) return { taken: false as const, lease: state.lease! };
-      tx.set(stateRef(), { lease: { holder, until: untilMs } }, { merge: true });
+      // mergeFields replaces the lease whole; a merge of its fields onto the `null` a finished run leaves is
+      // dropped by the embedded Firestore (and would keep stale keys anywhere)
+      tx.set(stateRef(), { lease: { holder, until: untilMs } }, { mergeFields: ["lease"] });
       return { taken: true as const, state };
     });
   },
@@ -55,7 +57,7 @@ export const firestoreStore: StateStore = {
     await db().runTransaction(async (tx) => {
       const snap = await tx.get(stateRef());
       const ours = readState(snap.data()).lease?.holder === holder;
-      tx.set(stateRef(), { lastRun: record, ...(ours && { lease: null }) }, { merge: true });
+      tx.set(stateRef(), { lastRun: record, ...(ours && { lease: null }) }, { mergeFields: ours ? ["lastRun", "lease"] : ["lastRun"] });
     });
   },
 };
