@@ -1,6 +1,6 @@
 /*
  * WORK IN PROGRESS (issue #13 open): not part of `npm test` until it passes. Run it with
- *   npm run build && npx jest --runInBand --testMatch '**/reconcile.integration.wip.ts'
+ *   npm run build && npx jest --runInBand --testRegex 'reconcile\.integration\.wip\.ts$'
  * Last run: the lease, sweep-free and plan paths pass; "two runs at once" misses a few Klaviyo events, the
  * crash test's cursor assertion predates held events, and the 200-lifecycle outage does not finish because the
  * embedded Firestore's memory grows past 4 GB (see docs/chaos.md).
