@@ -324,6 +324,7 @@ async function costs(stack, db) {
       firestore: crowdFs,
       paidProfiles,
       shoppers: crowd.length,
+      handedBack: thrown,
     },
   };
   void second;

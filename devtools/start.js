@@ -81,7 +81,7 @@ async function main() {
       : [
           "Firestore: the embedded server on " + stack.firestoreHost + " (no Java 21 here). What differs from the real emulator:",
           "  - onPreorderWritten is fired by the LOCAL TRIGGER RELAY (devtools/trigger-relay.js), not by the emulator;",
-          "  - no transaction isolation, no security rules, no nested-field queries; `npm run test:emulators` covers those where Java 21 exists.",
+          "  - transactions isolated by devtools/firestore-isolation.js (no lock waits: a conflict aborts and retries); no security rules, no nested-field queries; `npm run test:emulators` covers those where Java 21 exists.",
         ].join("\n"),
     "",
     `Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Press Ctrl-C to stop.`,

@@ -11,6 +11,7 @@ const qs = require("qs");
 const { StripeState } = require("./state");
 const { checkoutPage, resultPage } = require("./page");
 const { readBody } = require("../http-util");
+const { handleEvents, dropDeliveries, dropsDelivery } = require("./events-api");
 const webhookSupport = require("./webhook-support");
 
 function stripeError(status, type, message, extra = {}) {
@@ -59,6 +60,7 @@ class StripeServer {
     this.deliveries = [];
     this.idempotency.clear();
     this.failures = [];
+    this._outage = null;
     this.deletedCustomers = new Set();
   }
 
@@ -180,6 +182,8 @@ class StripeServer {
     try {
       const s = this.state;
       let m;
+      const events = handleEvents(this, method, path, params);
+      if (events) return events;
       const customer = this.customerRoutes(method, path);
       if (customer) return customer;
       if (method === "GET" && path === "/v1/customers") return { status: 200, body: s.listCustomers(params) };
@@ -343,6 +347,11 @@ class StripeServer {
     return session.id;
   }
 
+  /** A webhook outage: see events-api.js. */
+  dropDeliveries(opts) {
+    dropDeliveries(this, opts);
+  }
+
   emit(events) {
     this.deliver(events).catch(() => undefined);
   }
@@ -369,6 +378,11 @@ class StripeServer {
     const statuses = [];
     for (const event of list) {
       if (delayMs) await sleep(delayMs);
+      if (dropsDelivery(this, event)) {
+        this.deliveries.push({ id: event.id, type: event.type, status: "dropped", at: Date.now() });
+        statuses.push("dropped");
+        continue;
+      }
       const payload = JSON.stringify(event, null, 2);
       let status;
       try {
@@ -440,6 +454,7 @@ class StripeServer {
         );
       if (path === "reset" && req.method === "POST") return this.send(res, 200, { ok: this.reset() === undefined });
       if (path === "fail" && req.method === "POST") return this.send(res, 200, { ok: this.failNext(body) === undefined });
+      if (path === "drop" && req.method === "POST") return this.send(res, 200, { ok: this.dropDeliveries(body) === undefined });
       if (path === "clock" && req.method === "POST") return this.send(res, 200, webhookSupport.setClock(this.state, body));
       if (path === "act" && req.method === "POST") {
         const events = await this.act(body.action, body.sessionId, body.options ?? {}, body.delivery ?? {});

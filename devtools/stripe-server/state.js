@@ -25,6 +25,8 @@ class StripeState {
     this.sessions = new Map();
     this.paymentIntents = new Map();
     this.charges = new Map();
+    /** Every event, oldest first: what GET /v1/events lists (events-api.js). */
+    this.events = [];
     this.clock = 0;
   }
 
@@ -125,7 +127,7 @@ class StripeState {
   }
 
   event(type, object, request = null) {
-    return Object.assign(clone(templates.event), {
+    const event = Object.assign(clone(templates.event), {
       id: randomId("evt").replace("_test", ""),
       api_version: API_VERSION,
       created: this.tick(),
@@ -135,6 +137,8 @@ class StripeState {
       request: { id: request, idempotency_key: null },
       type,
     });
+    this.events.push(event);
+    return event;
   }
 
   /** The PaymentIntent of a session, created at the shopper's first payment attempt. */

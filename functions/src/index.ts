@@ -5,6 +5,7 @@
 import { setGlobalOptions } from "firebase-functions/v2/options";
 import { onCall, onRequest } from "firebase-functions/v2/https";
 import type { onDocumentWritten } from "firebase-functions/v2/firestore";
+import type { onSchedule } from "firebase-functions/v2/scheduler";
 import { KLAVIYO_PRIVATE_KEY, MIN_INSTANCES, ORDER_LINK_SECRET, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./config";
 
 setGlobalOptions({ region: "us-central1" });
@@ -42,7 +43,8 @@ export const onPreorderWritten = (
     ? (require("firebase-functions/v2/firestore") as typeof import("firebase-functions/v2/firestore")).onDocumentWritten(
         {
           document: "preorders/{preorderId}",
-          secrets: [KLAVIYO_PRIVATE_KEY],
+          // ORDER_LINK_SECRET signs the order-lookup link the events carry (order_url)
+          secrets: [KLAVIYO_PRIVATE_KEY, ORDER_LINK_SECRET],
           retry: true,
           memory: "256MiB",
           concurrency: 4,
@@ -53,6 +55,29 @@ export const onPreorderWritten = (
     : undefined
 ) as ReturnType<typeof onDocumentWritten>;
 
+/**
+ * Reconciliation with Stripe every 15 minutes (README, "Reconciliation"): recovers events whose webhook
+ * delivery never succeeded and preorders that can't still be open. One instance; a lease in Firestore keeps
+ * overlapping runs (a slow run, a manual backfill) from doing the same work twice.
+ */
+export const reconcileStripe = (
+  serving("reconcileStripe")
+    ? (require("firebase-functions/v2/scheduler") as typeof import("firebase-functions/v2/scheduler")).onSchedule(
+        {
+          schedule: "every 15 minutes",
+          timeZone: "Etc/UTC",
+          secrets: [STRIPE_SECRET_KEY, KLAVIYO_PRIVATE_KEY],
+          timeoutSeconds: 540,
+          memory: "256MiB",
+          maxInstances: 1,
+          retryCount: 0, // the next run, 15 minutes later, resumes from the stored cursor
+        },
+        async () => {
+          await (require("./reconcile/handler") as typeof import("./reconcile/handler")).scheduledReconcile();
+        },
+      )
+    : undefined
+) as ReturnType<typeof onSchedule>;
 // The operations console (/admin). Every function checks the `admin` custom claim itself.
 type AdminHandlers = typeof import("./admin/handlers");
 const admin = (): AdminHandlers => require("./admin/handlers") as AdminHandlers;

@@ -104,12 +104,16 @@ describe("stripeConfig and webhookSecrets", () => {
 });
 
 describe("klaviyoConfig and App Check", () => {
-  it("defaults to Klaviyo's API, 23 h maximum event age (under the platform's 24 h of retries), and App Check not enforced", () => {
+  it("defaults to Klaviyo's API, 23 h maximum event age (under the platform's 24 h of retries), and App Check enforced unless turned off", () => {
     expect(klaviyoConfig()).toMatchObject({
       privateKey: saved.KLAVIYO_PRIVATE_KEY,
       apiUrl: "https://a.klaviyo.com",
       maxEventAgeMs: 23 * 60 * 60_000,
     });
+    // production default on (#14); the test setup turns it off for the suites that are not about it
+    expect(process.env.ENFORCE_APP_CHECK).toBeUndefined(); // cleared before each test, restored after
+    expect(appCheckEnforced()).toBe(true);
+    process.env.ENFORCE_APP_CHECK = "false";
     expect(appCheckEnforced()).toBe(false);
   });
 

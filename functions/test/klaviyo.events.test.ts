@@ -1,5 +1,6 @@
 /** The pure Klaviyo core: seed events and Events API bodies, against goldens built from the seed's examples. */
-import { attributionProperties, toEventsApiBody } from "../src/klaviyo/events-api";
+import { attributionProperties, offerProperties, toEventsApiBody } from "../src/klaviyo/events-api";
+import { colorName, shipWindow } from "../src/offer/content";
 import { shopperProfile, type ShopperPreorder } from "../src/klaviyo/profile";
 import { toMajorUnits } from "../src/klaviyo/money";
 import { seedEventFor, type PreorderView } from "../src/klaviyo/seed-event";
@@ -152,6 +153,34 @@ describe("Events API bodies", () => {
     expect(seedEventProblems(seed)).toEqual([]);
     const body = toEventsApiBody(seed, "created", shopper("created"), AT, attribution);
     expect(body.data.attributes.properties).toEqual({ ...seed.properties, ...attribution });
+    expect(bodyProblems(body)).toEqual([]);
+  });
+});
+
+describe("the offer's words and the order link ride on the events", () => {
+  const words = { colorName, shipWindow } as Parameters<typeof offerProperties>[1];
+  it("colour name and ship window in the shopper's language, from the one content file", () => {
+    expect(offerProperties({ color: "khaki", locale: "zh-HK" }, words, null)).toEqual({
+      color_name: "卡其色",
+      ship_window: "2027 年 3 月起出貨",
+    });
+    expect(offerProperties({ color: "black", locale: "en" }, words, "https://x.test/order?id=p&sig=s")).toEqual({
+      color_name: "Black",
+      ship_window: "Ships from March 2027",
+      order_url: "https://x.test/order?id=p&sig=s",
+    });
+  });
+  it("a colour the content file does not know is named after its id", () => {
+    expect(offerProperties({ color: "sunset", locale: "en" }, words, null)).toEqual({
+      color_name: "Sunset",
+      ship_window: "Ships from March 2027",
+    });
+  });
+  it("the Success body with them still passes both schemas, and the event's own properties win", () => {
+    const seed = seedEventFor(SEED_PREORDER, "succeeded", AT);
+    const extra = offerProperties(SEED_PREORDER, words, "https://x.test/order?id=abc123def456&sig=s");
+    const body = toEventsApiBody(seed, "succeeded", shopper("succeeded"), AT, extra);
+    expect(body.data.attributes.properties).toEqual({ ...extra, ...seed.properties });
     expect(bodyProblems(body)).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
  * onPreorderWritten, wrapped by firebase-functions-test, with Firestore snapshots from the Firestore server
  * and the local Klaviyo sink as Klaviyo.
  */
+import { verifyOrderSignature } from "../src/order/link";
 import functionsTest from "firebase-functions-test";
 import { onPreorderWritten } from "../src/index";
 import { newPreorder } from "../src/preorder/new-preorder";
@@ -85,6 +86,9 @@ describe("onPreorderWritten", () => {
         preorder_number: "ROL-12345678",
         locale: "zh-HK",
         source: "Stripe Checkout",
+        color_name: "白色",
+        ship_window: "2027 年 3 月起出貨",
+        order_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:5000\/order\?id=.+&sig=.+&lang=zh-HK$/),
       },
       time: p.updatedAt.toDate().toISOString(),
       unique_id: `${p.preorderId}:created`,
@@ -136,6 +140,16 @@ describe("onPreorderWritten", () => {
       properties: { amount: 1280, currency: "hkd", session_id: "cs_test_1", payment_intent_id: "pi_1", source: "Stripe Webhook" },
       metric: { data: { attributes: { name: "Rolitt Preorder Success" } } },
     });
+  });
+
+  it("the Success event carries the colour's name, the ship window and a signed order link the lookup page accepts", async () => {
+    const before = { ...preorder(), locale: "zh-CN" };
+    await transition(before, { ...before, status: "succeeded", stripe: { ...before.stripe, paymentIntentId: "pi_1" }, updatedAt: now() });
+    const props = k.sink.events()[0].body.data.attributes.properties;
+    expect(props).toMatchObject({ color_name: "白色", ship_window: "2027 年 3 月起发货" });
+    const link = new URL(props.order_url);
+    expect([link.pathname, link.searchParams.get("id"), link.searchParams.get("lang")]).toEqual(["/order", before.preorderId, "zh-CN"]);
+    expect(verifyOrderSignature(before.preorderId, link.searchParams.get("sig")!, process.env.ORDER_LINK_SECRET!)).toBe(true);
   });
 
   it("created → failed → one Rolitt Preorder Failed with the reason", async () => {

@@ -152,7 +152,14 @@ describe("concurrent checkouts", () => {
         results.map(async (r) => (await db().collection("preorders").doc(r.preorderId).get()).get("stripe.customerId") as string),
       );
       expect(new Set(customerIds).size).toBe(1);
-      expect((await db().collection("stripe_customers").doc(emailKey(email)).get()).get("customerId")).toBe(customerIds[0]);
+      expect(
+        (
+          await db()
+            .collection("stripe_customers")
+            .doc(`${emailKey(email)}_test`)
+            .get()
+        ).get("customerId"),
+      ).toBe(customerIds[0]);
       expect(new Set(results.map((r) => r.preorderId)).size).toBe(20);
     },
     SLOW,

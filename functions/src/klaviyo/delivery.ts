@@ -15,12 +15,14 @@
  */
 import type { DocumentReference, DocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import { logger } from "firebase-functions/logger";
-import { klaviyoConfig } from "../config";
+import { klaviyoConfig, orderLinkSecret } from "../config";
+import { colorName, shipWindow } from "../offer/content";
+import { orderLink } from "../order/link";
 import { isStatus, type PreorderStatus } from "../preorder/status";
 import { maskEmail } from "../preorder/types";
 import { COLLECTIONS, db, firestoreModule, now as firestoreNow } from "../shared/firestore";
 import { DEFAULT_POLICY, post, REAL_DEPS, type ClientDeps, type RetryPolicy, type SendResult } from "./client";
-import { attributionProperties, toEventsApiBody } from "./events-api";
+import { attributionProperties, offerProperties, toEventsApiBody } from "./events-api";
 import { profileImportBody, shopperPreorderOf, shopperProfile } from "./profile";
 import { EVENT_NAMES, isNotified, seedEventFor, type PreorderView } from "./seed-event";
 import { givenConsent, SUBSCRIBE_PATH, subscribeBody } from "./subscribe";
@@ -224,9 +226,15 @@ function build(
   const view = { ...(snapshot ?? current), preorderId } as PreorderView;
   const seed = seedEventFor(view, key, transitionAt);
   const seedProblems = seedEventProblems(seed);
-  const body = toEventsApiBody(seed, key, profile, transitionAt, attributionProperties(current.attribution));
+  const extra = { ...attributionProperties(current.attribution), ...offerProperties(view, OFFER_WORDS, linkFor(preorderId, view.locale)) };
+  const body = toEventsApiBody(seed, key, profile, transitionAt, extra);
   return { path: "/api/events", body, problems: seedProblems.length ? seedProblems : bodyProblems(body), label: seed.event };
 }
+
+const OFFER_WORDS = { colorName, shipWindow } as Parameters<typeof offerProperties>[1];
+
+/** The signed order-lookup link for the mail; none when ORDER_LINK_SECRET is not configured. */
+const linkFor = (preorderId: string, locale: string): string | null => (orderLinkSecret() ? orderLink(preorderId, locale) : null);
 
 /** Reads the preorder and every preorder of the same shopper (a single-field equality query: no composite index). */
 async function readShopper(preorderId: string, email: string | undefined) {

@@ -33,12 +33,33 @@ export function attributionProperties(raw: unknown): Attribution {
   return out;
 }
 
+/**
+ * The offer's words for the shopper's language (offer/content.json, the same the page and Checkout show) and
+ * the signed order-lookup link, so the thank-you and reminder mails need no copy of their own. Pure.
+ */
+export interface OfferProperties {
+  color_name?: string;
+  ship_window?: string;
+  order_url?: string;
+}
+export function offerProperties(
+  p: { color: string; locale: string },
+  content: { colorName: (id: string, locale: never) => string; shipWindow: (locale: never) => string },
+  orderUrl: string | null,
+): OfferProperties {
+  const out: OfferProperties = { color_name: content.colorName(p.color, p.locale as never) };
+  const ship = content.shipWindow(p.locale as never);
+  if (ship) out.ship_window = ship;
+  if (orderUrl) out.order_url = orderUrl;
+  return out;
+}
+
 export function toEventsApiBody(
   seed: RolittKlaviyoEvent,
   status: NotifiedStatus,
   profile: ShopperProfile,
   time: Date,
-  attribution: Attribution = {},
+  extra: Attribution & OfferProperties = {},
 ): EventsApiBody {
   const props = seed.properties;
   const money =
@@ -49,7 +70,7 @@ export function toEventsApiBody(
     data: {
       type: "event",
       attributes: {
-        properties: { ...attribution, ...props },
+        properties: { ...extra, ...props },
         time: time.toISOString(),
         ...money,
         unique_id: uniqueId(props.preorder_id, status),

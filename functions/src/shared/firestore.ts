@@ -42,6 +42,10 @@ export const COLLECTIONS = {
   paymentIntents: "stripe_payment_intents",
   stripeEvents: "stripe_events",
   klaviyoDeliveries: "klaviyo_deliveries",
+  /** `stripe`: the reconcile cursor, lease and last run's summary (one document) */
+  reconcileState: "reconcile_state",
+  /** one summary per reconcile run */
+  reconcileRuns: "reconcile_runs",
   /** console: one record per admin action (who, what, when, result) */
   adminAudit: "admin_audit",
   /** console: per-day sharded funnel counters, and per-preorder marks of the metrics already counted */

@@ -278,14 +278,17 @@ export function lifecycleKit(peers: () => { stripe: LocalStripe; hook: WebhookSe
     t: Template,
     label: string,
     order: (events: Stripe.Event[]) => Stripe.Event[],
-    { atOnce = false, deliver = hook.deliver }: { atOnce?: boolean; deliver?: (e: unknown) => Promise<{ status: number }> } = {},
+    {
+      atOnce = false,
+      deliver = (e: unknown) => hook.deliver(e),
+    }: { atOnce?: boolean; deliver?: (e: unknown) => Promise<{ status: number }> } = {},
   ) {
     const r = relabel(t, label);
     if (r.initial) await db().collection("preorders").doc(r.preorderId).set(r.initial);
     const statuses: number[] = [];
     let pending = order(r.events);
     if (atOnce) {
-      const answers = await Promise.all(pending.map((e) => hook.deliver(e)));
+      const answers = await Promise.all(pending.map((e) => deliver(e)));
       statuses.push(...answers.map((a) => a.status));
       pending = pending.filter((_, i) => answers[i]!.status >= 500);
     }
@@ -293,7 +296,7 @@ export function lifecycleKit(peers: () => { stripe: LocalStripe; hook: WebhookSe
     for (let pass = 0; pass < 4 && pending.length > 0; pass++) {
       const again: Stripe.Event[] = [];
       for (const e of pending) {
-        const { status } = await hook.deliver(e);
+        const { status } = await deliver(e);
         statuses.push(status);
         if (status >= 500) again.push(e);
       }
