@@ -62,8 +62,8 @@ async function deliver(event: unknown): Promise<{ status: number; body: any }> {
   }
 }
 
-const checkout = (email: string) =>
-  createCheckoutSession.run({ data: { email, color: "khaki" }, rawRequest: {} as never, acceptsStreaming: false } as never);
+const checkout = (email: string, color = "khaki") =>
+  createCheckoutSession.run({ data: { email, color }, rawRequest: {} as never, acceptsStreaming: false } as never);
 const uniqueEmail = (tag: string) => `${tag}.${Math.random().toString(36).slice(2, 10)}@example.com`;
 
 describe("concurrent transactions", () => {
@@ -143,10 +143,11 @@ describe("concurrent webhook deliveries", () => {
 
 describe("concurrent checkouts", () => {
   it(
-    "20 parallel checkouts for one new email make one Stripe customer, one mapping and 20 preorders",
+    "20 parallel checkouts for one new email in three colours make one Stripe customer, one mapping and one open preorder per colour",
     async () => {
       const email = uniqueEmail("burst");
-      const results = await Promise.all(Array.from({ length: 20 }, () => checkout(email)));
+      const colors = Array.from({ length: 20 }, (_, i) => ["khaki", "black", "white"][i % 3]!);
+      const results = await Promise.all(colors.map((color) => checkout(email, color)));
       expect(stripe.server.state.listCustomers({ email }).data).toHaveLength(1);
       const customerIds = await Promise.all(
         results.map(async (r) => (await db().collection("preorders").doc(r.preorderId).get()).get("stripe.customerId") as string),
@@ -160,7 +161,11 @@ describe("concurrent checkouts", () => {
             .get()
         ).get("customerId"),
       ).toBe(customerIds[0]);
-      expect(new Set(results.map((r) => r.preorderId)).size).toBe(20);
+      // a repeated click (same email and colour) gets the open preorder back (#14); another colour is another order
+      const byColor = new Map<string, Set<string>>();
+      results.forEach((r, i) => byColor.set(colors[i]!, (byColor.get(colors[i]!) ?? new Set()).add(r.preorderId)));
+      expect([...byColor.values()].map((ids) => ids.size)).toEqual([1, 1, 1]);
+      expect(new Set(results.map((r) => r.preorderId)).size).toBe(3);
     },
     SLOW,
   );
