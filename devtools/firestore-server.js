@@ -27,12 +27,15 @@ function freePort() {
  * Start the server in a child process; resolves once it listens on 127.0.0.1.
  *   isolation  transaction isolation (default on; `ROLITT_FIRESTORE_ISOLATION=0` turns it off, only to show
  *              what the concurrency suite catches without it)
+ *   fast       the speed patches of devtools/firestore-speed.js (default on; off = the package as published,
+ *              for the tests and the benchmark that compare the two)
  *   faults     { unavailable: 0.05 } answers that fraction of data RPCs with UNAVAILABLE (chaos runs);
  *              `setFaults()` changes it on a running server
  */
-async function startFirestore({ port, isolation, faults } = {}) {
+async function startFirestore({ port, isolation, faults, fast } = {}) {
   const usePort = port ?? (await freePort());
   const env = { ...process.env };
+  if (fast !== undefined) env.ROLITT_FIRESTORE_FAST = fast ? "1" : "0";
   if (isolation !== undefined) env.ROLITT_FIRESTORE_ISOLATION = isolation ? "1" : "0";
   if (faults) env.ROLITT_FIRESTORE_FAULTS = JSON.stringify(faults);
   const child = spawn(process.execPath, [__filename, String(usePort)], { env, stdio: ["ignore", "pipe", "inherit", "ipc"] });
@@ -75,7 +78,7 @@ if (require.main === module) {
   const pkg = require("@firestore-emulator/server");
   const { FirestoreServer } = pkg;
   const { isolate } = require("./firestore-isolation");
-  // O(1) document lookups and filter-before-sort queries (devtools/firestore-speed.js); ROLITT_FIRESTORE_FAST=0
+  // O(1) document lookups, incremental listeners and distinct commit times (devtools/firestore-speed.js); ROLITT_FIRESTORE_FAST=0
   // keeps the package as published, for the benchmark that compares the two.
   if (process.env.ROLITT_FIRESTORE_FAST !== "0") require("./firestore-speed").speedUp(pkg);
   const port = Number(process.argv[2] ?? 8080);
@@ -114,6 +117,18 @@ if (require.main === module) {
       return isolated.RunQuery(call);
     };
     for (const key of ["BeginTransaction", "Rollback", "RunAggregationQuery"]) wrapped[key] = isolated[key];
+    // The package stops a listener on "end" only; a client that unsubscribes cancels the call instead, and its
+    // listener would otherwise keep serialising every later write into a dead stream.
+    wrapped.Listen = (call) => {
+      call.once("cancelled", () => call.emit("end"));
+      call.once("error", () => call.emit("end"));
+      // A client that unsubscribes half-closes; answer with the end of the stream, as Firestore does, so the
+      // client is not left waiting for a status until the server stops.
+      call.once("end", () => {
+        if (!call.cancelled && call.writable) call.end();
+      });
+      return impl.Listen(call);
+    };
     for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(impl))) {
       if (
         key !== "constructor" &&
