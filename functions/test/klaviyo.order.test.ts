@@ -232,3 +232,23 @@ describe("several preorders of one shopper", () => {
     });
   });
 });
+
+describe("a refund applied before the payment (created → refunded in one write)", () => {
+  it.each([
+    ["in order", [0, 1]],
+    ["refund's trigger first", [1, 0]],
+  ])("%s: Started and Success are sent once each, and the profile ends refunded, not paid", async (_n, order) => {
+    const { p, docs } = lifecycle(["created", "refunded"]);
+    // the refund carries the payment's facts the webhook fills in from the charge
+    docs[1] = { ...docs[1], stripe: { ...p.stripe, paymentIntentId: "pi_1" } };
+    const snaps = await stages(p.preorderId, docs);
+    const events = [triggerEvent(p.preorderId, null, snaps[0]!), triggerEvent(p.preorderId, snaps[0]!, snaps[1]!)];
+    for (let round = 0; round < 2; round++) for (const i of order) await onPreorderWritten(events[i]!);
+
+    expect(names(k.sink.events()).sort()).toEqual(["Rolitt Preorder Started", "Rolitt Preorder Success"]);
+    for (const r of k.sink.received) expect(validateKlaviyoCreateEvent(r.body)).toBe(true);
+    expect(k.sink.profile(p.email)?.properties).toMatchObject({ preorder_paid: false, preorder_status: "refunded" });
+    expect(await deliveryRecord(p.preorderId, "succeeded")).toMatchObject({ state: "sent", attempts: 1 });
+    expect(k.sink.profileImports).toHaveLength(1);
+  });
+});

@@ -87,6 +87,15 @@ describe("deliveriesFor (what a write asks for)", () => {
   it.each([
     ["a new preorder", undefined, { status: "created" }, ["created"]],
     ["a status change", { status: "created" }, { status: "succeeded" }, ["succeeded"]],
+    ["paid, then refunded", { status: "succeeded" }, { status: "refunded" }, ["refunded"]],
+    [
+      "refunded before the payment was seen: Success is still owed",
+      { status: "created" },
+      { status: "refunded" },
+      ["succeeded", "refunded"],
+    ],
+    ["failed, then refunded", { status: "failed" }, { status: "refunded" }, ["succeeded", "refunded"]],
+    ["a Payment Link sale first seen refunded", undefined, { status: "refunded" }, ["succeeded", "refunded"]],
     ["no status change", { status: "created" }, { status: "created", x: 1 }, []],
     ["a deletion", { status: "created" }, undefined, []],
     ["an unknown status", { status: "created" }, { status: "paid" }, []],

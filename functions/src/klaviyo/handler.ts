@@ -30,6 +30,11 @@ export function deliveriesFor(before: Record<string, unknown> | undefined, after
   if (!after) return [];
   const keys: DeliveryKey[] = [];
   const statusChanged = before?.status !== after.status && isStatus(after.status);
+  // A refund applied before the payment (events in the same second, or reconciled oldest-first) moves a
+  // preorder straight from unpaid to refunded. The buyer did pay: Success is still owed, or the reminder
+  // flow ("Success zero times") would mail a refunded buyer that they haven't paid. Its unique_id makes a
+  // second send impossible if the payment's own transition is seen too.
+  if (statusChanged && after.status === "refunded" && before?.status !== "succeeded") keys.push("succeeded");
   if (statusChanged) keys.push(after.status as DeliveryKey);
   // consent: on any transition of a consenting preorder (the record makes repeats cheap), or when it is given
   if (givenConsent(after.marketingConsent) && (statusChanged || !givenConsent(before?.marketingConsent))) keys.push("subscribe");
