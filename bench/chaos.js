@@ -326,6 +326,7 @@ async function main() {
   const paid = made.filter((m) => m.expected === "succeeded" || m.expected === "refunded");
   const emailOf = new Map(snaps.map((s) => [s.id, s.get("email")]));
   const retrying = await db().collection("klaviyo_deliveries").where("state", "==", "retrying").get();
+  const deliveryRecords = (await db().collection("klaviyo_deliveries").count().get()).data().count;
   const ledgerIds = made.flatMap((m) => m.events.filter((e) => handled.has(e.type)).map((e) => e.id));
   let ledgerMissing = 0;
   for (let i = 0; i < ledgerIds.length; i += 300) {
@@ -357,7 +358,7 @@ async function main() {
   });
   inv.push({
     name: "nothing left `retrying` in klaviyo_deliveries",
-    checked: retrying.size,
+    checked: deliveryRecords,
     failed: retrying.size,
     examples: retrying.docs.slice(0, 3).map((d) => d.id),
   });

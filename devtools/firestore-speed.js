@@ -18,8 +18,11 @@
  *   with an unchanged update time as unchanged: a second write within a millisecond could be missed by the
  *   relay. Commits here get strictly increasing times (all writes of one commit share one).
  *
- * Queries are left as they are: they scan the collection (about 50 ms for 20,000 documents), and sorting the
- * matches instead of the whole collection saved only a fifth of that.
+ * - a query scanned the whole collection, converting its filter's value once per document: the Klaviyo
+ *   trigger's "this shopper's preorders" (`email ==`) cost ~25 ms at 10,000 preorders, four times per
+ *   preorder. A query with an equality filter on a top-level string field now takes its candidates from an
+ *   index (built on first use, kept by the package's own document events) and the package's query runs over
+ *   those alone, in the collection's order: same filters, same sort, same limit, same results.
  *
  * Semantics are otherwise the package's: same documents, same events, same query results.
  */
@@ -70,11 +73,43 @@ function speedUp(pkg) {
   };
   FirestoreStateCollection.prototype.getDocument = function (name) {
     const map = own(this, "documents");
-    if (!has(map, name)) map[name] = new FirestoreStateDocument(this.emitter, this.database, this, name, {}, {});
+    if (!has(map, name)) {
+      const doc = new FirestoreStateDocument(this.emitter, this.database, this, name, {}, {});
+      map[name] = doc;
+      // Object.values() of a large object costs milliseconds (it sorts a hash table's keys); a Map in the
+      // same order costs microseconds. JavaScript lists integer-like keys first: then the object decides.
+      if (!this.__order) this.__order = new Map();
+      this.__order.set(name, doc);
+      doc.__seq = this.__order.size;
+      if (/^(0|[1-9]\d{0,9})$/.test(name)) this.__integerKeys = true;
+    }
     return map[name];
+  };
+  FirestoreStateCollection.prototype.getAllDocuments = function () {
+    return this.__order && !this.__integerKeys ? [...this.__order.values()] : Object.values(this.documents);
   };
 
   FirestoreState.prototype.v1Listen = incrementalListen(pkg, FirestoreState.prototype.v1Listen);
+
+  // Equality-filtered queries over candidates from an index; the package's own query does the rest.
+  const query = FirestoreState.prototype.v1Query;
+  const indexes = new WeakMap(); // state → its candidates()
+  FirestoreState.prototype.v1Query = function (parent, q) {
+    const filter = q.from?.length === 1 && !q.from[0].all_descendants ? indexableFilter(q) : null;
+    if (!filter) return query.call(this, parent, q);
+    if (!indexes.has(this)) indexes.set(this, equalityIndexes(this));
+    const name = `${parent}/${q.from[0].collection_id}`;
+    const collection = this.getCollection(name);
+    const set = indexes.get(this)(collection, filter.path, filter.value);
+    // in the collection's own order, as the package would have met them
+    const docs =
+      collection.__integerKeys || !collection.__order
+        ? collection.getAllDocuments().filter((d) => set.has(d))
+        : [...set].sort((a, b) => a.__seq - b.__seq);
+    const narrowed = Object.create(this);
+    narrowed.getCollection = (n) => (n === name ? { getAllDocuments: () => docs } : this.getCollection(n));
+    return query.call(narrowed, parent, q);
+  };
 
   // Strictly increasing commit times: one commit's writes share the Date object the package made for it.
   const write = FirestoreState.prototype.writeV1Document;
@@ -88,6 +123,69 @@ function speedUp(pkg) {
       lastMapped = new Date(lastMs);
     }
     return write.call(this, lastMapped, w);
+  };
+}
+
+const EQUAL = 5;
+const AND = 1;
+
+/** The first `field == "string"` filter of a query on a top-level field, or null. */
+function indexableFilter(query) {
+  if (!query.has_where) return null;
+  const w = query.where;
+  const filters = w.has_field_filter ? [w] : w.has_composite_filter && w.composite_filter.op === AND ? w.composite_filter.filters : [];
+  for (const f of filters) {
+    if (!f.has_field_filter) continue;
+    const ff = f.field_filter;
+    const path = ff.field.field_path;
+    if (ff.op === EQUAL && ff.value.has_string_value && path && !/[.`]/.test(path)) return { path, value: ff.value.string_value };
+  }
+  return null;
+}
+
+/** Equality indexes over string fields: collection path → field → value → documents. */
+function equalityIndexes(state) {
+  const byCollection = new Map();
+  const keyOf = (doc, path) => {
+    if (!doc.metadata.hasExist) return undefined;
+    const f = doc.getField(path);
+    return f?.type === "string_value" ? f.value : undefined;
+  };
+  const update = ({ document }) => {
+    const fields = byCollection.get(document.parent.getPath());
+    if (!fields) return;
+    for (const [path, index] of fields) {
+      const before = index.keys.get(document);
+      const after = keyOf(document, path);
+      if (before === after) continue;
+      if (before !== undefined) index.values.get(before)?.delete(document);
+      if (after === undefined) index.keys.delete(document);
+      else {
+        index.keys.set(document, after);
+        if (!index.values.has(after)) index.values.set(after, new Set());
+        index.values.get(after).add(document);
+      }
+    }
+  };
+  state.emitter.setMaxListeners(0);
+  for (const ev of ["create-document", "update-document", "delete-document"]) state.emitter.on(ev, update);
+  state.emitter.on("clear-all-projects", () => byCollection.clear());
+  return function candidates(collection, path, value) {
+    const collectionPath = collection.getPath();
+    if (!byCollection.has(collectionPath)) byCollection.set(collectionPath, new Map());
+    const fields = byCollection.get(collectionPath);
+    if (!fields.has(path)) {
+      const index = { keys: new Map(), values: new Map() };
+      for (const doc of collection.getAllDocuments()) {
+        const k = keyOf(doc, path);
+        if (k === undefined) continue;
+        index.keys.set(doc, k);
+        if (!index.values.has(k)) index.values.set(k, new Set());
+        index.values.get(k).add(doc);
+      }
+      fields.set(path, index);
+    }
+    return fields.get(path).values.get(value) ?? new Set();
   };
 }
 

@@ -72,12 +72,49 @@ describe("embedded Firestore speed patches", () => {
         db.collection("orders").where("createdAt", "<=", Timestamp.fromMillis(1_700_000_020_000)).orderBy("createdAt", "desc").limit(40),
     ],
     ["in filter", (db) => db.collection("orders").where("status", "in", ["expired", "created"]).limit(10)],
+    ["equality on a unique value", (db) => db.collection("orders").where("color", "==", "black").where("n", "==", 3).limit(5)],
+    [
+      "equality with a range",
+      (db) => db.collection("orders").where("status", "==", "expired").where("createdAt", ">", Timestamp.fromMillis(1_700_000_030_000)),
+    ],
+    ["equality on a value no document has", (db) => db.collection("orders").where("color", "==", "mint")],
     ["empty result", (db) => db.collection("orders").where("status", "==", "refunded").orderBy("createdAt")],
     ["missing collection", (db) => db.collection("nothing").orderBy("createdAt").limit(3)],
   ];
   it.each(queries)("%s: same documents in the same order as the package as published", async (_name, make) => {
     const [a, b] = await Promise.all([ids(make(fastDb)), ids(make(plainDb))]);
     expect(a).toEqual(b);
+  });
+
+  it("equality queries stay right while the indexed field changes, documents go and come back", async () => {
+    const q = (db: Firestore) => ids(db.collection("orders").where("status", "==", "refunded"));
+    const q2 = (db: Firestore) =>
+      ids(db.collection("orders").where("color", "==", "black").where("status", "==", "refunded").orderBy("createdAt", "desc"));
+    expect(await q(fastDb)).toEqual([]); // builds the index while nothing matches
+    for (const db of [fastDb, plainDb]) {
+      const col = db.collection("orders");
+      for (const i of [5, 17, 42, 99, 250]) await col.doc(`o${String(i).padStart(3, "0")}`).update({ status: "refunded" });
+      await col.doc("o017").delete();
+      await col.doc("o042").set({ status: "created", color: "black" }, { merge: true });
+      await col.doc("o900").set({ status: "refunded", color: "black", createdAt: Timestamp.fromMillis(1_700_000_000_000) });
+      await col.doc("o017").set({ status: "refunded", color: "khaki", createdAt: Timestamp.fromMillis(1_700_000_100_000) });
+    }
+    const [a, b] = await Promise.all([q(fastDb), q(plainDb)]);
+    expect(a).toEqual(b);
+    expect(a.sort()).toEqual(["o005", "o017", "o099", "o250", "o900"]);
+    expect(await q2(fastDb)).toEqual(await q2(plainDb));
+  });
+
+  it("documents with integer-like ids come back in the package's order (JavaScript lists those keys first)", async () => {
+    for (const db of [fastDb, plainDb])
+      for (const id of ["b", "10", "a", "2", "x7", "0"]) await db.collection("numbered").doc(id).set({ kind: "k" });
+    for (const make of [
+      (db: Firestore) => db.collection("numbered"),
+      (db: Firestore) => db.collection("numbered").where("kind", "==", "k"),
+    ]) {
+      const [a, b] = await Promise.all([ids(make(fastDb)), ids(make(plainDb))]);
+      expect(a).toEqual(b);
+    }
   });
 
   it("count and sum aggregations agree", async () => {
