@@ -1,6 +1,7 @@
 import { db } from "../../src/shared/firestore";
 
-export const count = async (collection: string): Promise<number> => (await db().collection(collection).get()).size;
+/** Documents in a collection, counted by the server (the shared test database holds every suite's documents). */
+export const count = async (collection: string): Promise<number> => (await db().collection(collection).count().get()).data().count;
 
 export async function counts(...collections: string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
