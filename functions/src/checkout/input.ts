@@ -3,7 +3,7 @@
  * lengths and email format; the colour is then checked against the configured offer. Pure: no I/O.
  */
 import type { ErrorObject } from "ajv";
-import { type Attribution, LOCALES, type Locale, normalizeEmail } from "../preorder/types";
+import { ATTRIBUTION_KEYS, type Attribution, LOCALES, type Locale, normalizeEmail } from "../preorder/types";
 import { validateCheckoutInput } from "./schemas/checkout-input.validator";
 
 export interface CheckoutInput {
@@ -84,8 +84,6 @@ export function parseCheckoutInput(data: unknown, colors: readonly string[]): Ch
     attribution: attributionOf(input.attribution),
   };
 }
-
-const ATTRIBUTION_KEYS = ["utm_source", "utm_medium", "utm_campaign", "utm_content", "referrer"] as const;
 
 /** Only the known keys, in a fixed order; `null` when none is present (the contract's shape). */
 function attributionOf(raw: Attribution | null | undefined): Attribution | null {

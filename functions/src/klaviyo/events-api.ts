@@ -4,6 +4,7 @@
  * transition (as it happened, at its time); the profile's properties are the shopper's state *now*
  * (./profile.ts), so a late or repeated event never writes an older truth onto the profile.
  */
+import { ATTRIBUTION_KEYS, type Attribution } from "../preorder/types";
 import type { ShopperProfile } from "./profile";
 import type { NotifiedStatus } from "./seed-event";
 import type { EventsApiBody, RolittKlaviyoEvent } from "./types";
@@ -12,17 +13,10 @@ export { KLAVIYO_REVISION } from "./client";
 
 export const uniqueId = (preorderId: string, status: NotifiedStatus): string => `${preorderId}:${status}`;
 
-/** The page's UTM parameters and referrer (preorder.attribution), as event properties for ad retargeting. */
-export interface Attribution {
-  utm_source?: string;
-  utm_medium?: string;
-  utm_campaign?: string;
-  utm_content?: string;
-  referrer?: string;
-}
-const ATTRIBUTION_KEYS = ["utm_source", "utm_medium", "utm_campaign", "utm_content", "referrer"] as const;
-
-/** Only the known keys with non-empty string values; anything else on the document is ignored. */
+/**
+ * The page's UTM parameters and referrer (preorder.attribution) as event properties for ad retargeting: only
+ * the known keys with non-empty string values; anything else on the document is ignored.
+ */
 export function attributionProperties(raw: unknown): Attribution {
   if (!raw || typeof raw !== "object") return {};
   const out: Attribution = {};

@@ -31,6 +31,9 @@ export interface MarketingConsent<Time = unknown> {
   textVersion: string;
 }
 
+/** The keys of `Attribution`, the only ones kept from the page and passed on to Klaviyo. */
+export const ATTRIBUTION_KEYS = ["utm_source", "utm_medium", "utm_campaign", "utm_content", "referrer"] as const;
+
 /** Where the shopper came from: the landing URL's utm_* and the referring page (origin + path only). */
 export interface Attribution {
   utm_source?: string;
