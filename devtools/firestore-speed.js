@@ -39,37 +39,28 @@ function speedUp(pkg) {
   };
   const has = (map, k) => Object.prototype.hasOwnProperty.call(map, k);
 
-  FirestoreState.prototype.getProject = function (name) {
-    const map = own(this, "projects");
+  /** The child `name` of `obj[key]`, made and announced (`[event, payloadKey]`) when missing. */
+  const child = (obj, key, name, make, [event, as]) => {
+    const map = own(obj, key);
     if (!has(map, name)) {
-      map[name] = new FirestoreStateProject(this.emitter, name, {});
-      this.emitter.emit("add-project", { project: map[name] });
+      map[name] = make();
+      obj.emitter.emit(event, { [as]: map[name] });
     }
     return map[name];
+  };
+  FirestoreState.prototype.getProject = function (name) {
+    return child(this, "projects", name, () => new FirestoreStateProject(this.emitter, name, {}), ["add-project", "project"]);
   };
   FirestoreStateProject.prototype.getDatabase = function (name) {
-    const map = own(this, "databases");
-    if (!has(map, name)) {
-      map[name] = new FirestoreStateDatabase(this.emitter, this, name, {});
-      this.emitter.emit("add-database", { database: map[name] });
-    }
-    return map[name];
+    return child(this, "databases", name, () => new FirestoreStateDatabase(this.emitter, this, name, {}), ["add-database", "database"]);
   };
   FirestoreStateDatabase.prototype.getCollection = function (name) {
-    const map = own(this, "collections");
-    if (!has(map, name)) {
-      map[name] = new FirestoreStateCollection(this.emitter, this, this, name, {});
-      this.emitter.emit("add-collection", { collection: map[name] });
-    }
-    return map[name];
+    const make = () => new FirestoreStateCollection(this.emitter, this, this, name, {});
+    return child(this, "collections", name, make, ["add-collection", "collection"]);
   };
   FirestoreStateDocument.prototype.getCollection = function (name) {
-    const map = own(this, "collections");
-    if (!has(map, name)) {
-      map[name] = new FirestoreStateCollection(this.emitter, this.database, this, name, {});
-      this.emitter.emit("add-collection", { collection: map[name] });
-    }
-    return map[name];
+    const make = () => new FirestoreStateCollection(this.emitter, this.database, this, name, {});
+    return child(this, "collections", name, make, ["add-collection", "collection"]);
   };
   FirestoreStateCollection.prototype.getDocument = function (name) {
     const map = own(this, "documents");
@@ -239,13 +230,12 @@ function incrementalListen(pkg, original) {
         setImmediate(flush);
       }
     };
-    for (const ev of ["create-document", "update-document", "delete-document"]) {
-      this.emitter.on(ev, onChange);
-      onEnd(() => {
-        ended = true;
-        this.emitter.off(ev, onChange);
-      });
-    }
+    const events = ["create-document", "update-document", "delete-document"];
+    for (const ev of events) this.emitter.on(ev, onChange);
+    onEnd(() => {
+      ended = true;
+      for (const ev of events) this.emitter.off(ev, onChange);
+    });
   };
 }
 
