@@ -3,19 +3,10 @@
  * document into the profile's input (the trigger's path, otherwise reached only through Firestore), the
  * empty list, and the tie-break between preorders created in the same millisecond.
  */
-import { profileImportBody, shopperPreorderOf, shopperProfile, type ShopperPreorder } from "../src/klaviyo/profile";
+import { profileImportBody, shopperPreorderOf, shopperProfile } from "../src/klaviyo/profile";
+import { shopperPreorder } from "./helpers/shopper";
 
-const P = (over: Partial<ShopperPreorder>): ShopperPreorder => ({
-  preorderId: "p1",
-  preorderNumber: "ROL-00000001",
-  email: "a@example.com",
-  color: "khaki",
-  locale: "en",
-  status: "created",
-  stripe: { sessionId: "cs_1" },
-  createdAtMs: 1_000,
-  ...over,
-});
+const P = shopperPreorder;
 
 describe("shopperPreorderOf", () => {
   it("takes every field the profile needs from a stored document", () => {

@@ -1,19 +1,10 @@
 /** klaviyo/profile.ts: what the profile says about a shopper with one or several preorders (pure). */
-import { profileImportBody, shopperProfile, type ShopperPreorder } from "../src/klaviyo/profile";
+import { profileImportBody, shopperProfile } from "../src/klaviyo/profile";
+import { shopperPreorder } from "./helpers/shopper";
 import { deliveriesFor } from "../src/klaviyo/handler";
 import { profileImportProblems } from "../src/klaviyo/validate";
 
-const P = (over: Partial<ShopperPreorder>): ShopperPreorder => ({
-  preorderId: "p1",
-  preorderNumber: "ROL-00000001",
-  email: "a@example.com",
-  color: "khaki",
-  locale: "en",
-  status: "created",
-  stripe: { sessionId: "cs_1" },
-  createdAtMs: 1_000,
-  ...over,
-});
+const P = shopperPreorder;
 
 describe("shopperProfile", () => {
   it.each([
