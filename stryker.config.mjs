@@ -51,7 +51,12 @@ export default {
       // The functions suites only: hosting/ and devtools/ suites drive Chromium or the whole local stack,
       // are slow, and exercise functions/src only end to end (functions/test already does that through
       // the real SDKs).
-      roots: ["<rootDir>/functions/test"],
+      //
+      // functions/src is a root too, though it holds no tests: Stryker runs a mutant's tests with jest's
+      // --findRelatedTests, which follows imports only through files in the roots. With the tests alone,
+      // a test that reaches the mutated file through another source file (helpers/webhook.ts → index.ts →
+      // webhook/handler.ts) was not found, no test ran, and the mutant counted as survived.
+      roots: ["<rootDir>/functions/test", "<rootDir>/functions/src"],
       testPathIgnorePatterns: ["/node_modules/", ...testIgnore],
       ...(onlyTests.length > 0 && { testMatch: onlyTests.map((name) => `**/${name}.test.ts`) }),
       // instrumented code on a busy machine: the suite's 60 s is too tight for its longest tests
@@ -73,10 +78,13 @@ export default {
   incremental: true,
   incrementalFile: "reports/mutation/stryker-incremental.json",
   concurrency,
-  // Integration tests talk gRPC and HTTP to local servers on a busy machine: be generous before calling a
-  // mutant an infinite loop.
-  timeoutMS: 30_000,
-  timeoutFactor: 2,
+  // A mutant's time limit is timeoutFactor × its covering tests' time in the initial run + timeoutMS.
+  // Integration tests talk gRPC and HTTP to local servers: generous by default for a busy machine. A mutant
+  // that hangs a handler (a transaction retried forever, a response never sent) costs the whole limit, so
+  // the integration runs on a quiet machine lower it (MUTATE_TIMEOUT_MS, MUTATE_TIMEOUT_FACTOR; see
+  // docs/mutation.md). A timeout counts as detected, so too low a limit would flatter the score.
+  timeoutMS: Number(process.env.MUTATE_TIMEOUT_MS) || 30_000,
+  timeoutFactor: Number(process.env.MUTATE_TIMEOUT_FACTOR) || 2,
   dryRunTimeoutMinutes: 20,
   // What the sandbox does not need (copied otherwise): page builds, screenshots, earlier reports.
   ignorePatterns: ["hosting/public", "test-artifacts", ".runtime", "emulator-data", "coverage", "reports", "docs"],
