@@ -210,8 +210,25 @@ function build(report, opts) {
     );
   }
   const isStatic = (s) => /static mutant/i.test(s.why);
+  const isLogLine = (s) => /a log line/.test(s.why); // bench/stryker/ignore-logger.mjs
   const staticIgnored = ignored.filter(isStatic);
-  const disabled = ignored.filter((s) => !isStatic(s));
+  const logIgnored = ignored.filter(isLogLine);
+  const disabled = ignored.filter((s) => !isStatic(s) && !isLogLine(s));
+  if (logIgnored.length) {
+    const byFile = new Map();
+    for (const s of logIgnored) byFile.set(s.rel, (byFile.get(s.rel) ?? 0) + 1);
+    push(
+      `### Log lines not mutated (${logIgnored.length})`,
+      "",
+      "Mutants inside a `logger.info/warn/error(…)` statement (bench/stryker/ignore-logger.mjs): log text and fields",
+      "are read by people, not by the shopper, Stripe or Klaviyo.",
+      "",
+    );
+    table(
+      [...byFile].map(([f, n]) => [f, n]),
+      ["file", "mutants in log lines"],
+    );
+  }
   if (staticIgnored.length) {
     const byFile = new Map();
     for (const s of staticIgnored) byFile.set(s.rel, (byFile.get(s.rel) ?? 0) + 1);

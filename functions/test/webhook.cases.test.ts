@@ -123,6 +123,11 @@ describe("2. which foreign sessions become preorders", () => {
       origin: "stripe",
       email: "link@example.com",
     });
+    // its ROL- number is reserved to it, so no other preorder can draw it
+    const { preorderNumber } = (await preorderDoc(foreignPreorderId(sessionId)))!;
+    expect((await db().collection("preorder_numbers").doc(preorderNumber).get()).data()).toMatchObject({
+      preorderId: foreignPreorderId(sessionId),
+    });
     expect(
       stripe
         .requests()
@@ -291,7 +296,7 @@ describe("transient failures during apply: 500, no ledger entry, a redelivery su
     const p = await preorder();
     const completed = byType(state().pay(p.sessionId), "checkout.session.completed");
     jest.spyOn(db(), "runTransaction").mockRejectedValueOnce(Object.assign(new Error("14 UNAVAILABLE: simulated"), { code: 14 }));
-    expect((await hook.deliver(completed)).status).toBe(500);
+    expect(await hook.deliver(completed)).toMatchObject({ status: 500, body: { error: "temporary failure, retry" } });
     expect(await ledger(completed.id)).toBeUndefined();
     expect(await preorderDoc(p.preorderId)).toMatchObject({ status: "created" });
     expect(await hook.deliver(completed)).toMatchObject({ status: 200, body: { outcome: "applied" } });
@@ -319,5 +324,73 @@ describe("transient failures during apply: 500, no ledger entry, a redelivery su
     expect(await ledger(refund.id)).toBeUndefined();
     expect(await hook.deliver(refund)).toMatchObject({ status: 200, body: { outcome: "applied" } });
     expect(await preorderDoc(p.preorderId)).toMatchObject({ status: "refunded" });
+  });
+});
+
+describe("6. what the ledger and the PaymentIntent map keep", () => {
+  // a copy under a new event id with some fields of its object replaced (typed loosely: spreading Stripe.Event,
+  // a union of every event type, is more than the type checker can take)
+  const fresh = (e: Stripe.Event, object: Doc): Stripe.Event => {
+    const copy: Doc = JSON.parse(JSON.stringify(e));
+    Object.assign(copy.data.object, object);
+    return { ...copy, id: `evt_${Math.random().toString(36).slice(2, 14)}` } as Stripe.Event;
+  };
+
+  it("a paid preorder: each event ledgered with its type, time, mode and outcome; its PaymentIntent maps to it", async () => {
+    const p = await preorder();
+    const events: Stripe.Event[] = state().pay(p.sessionId);
+    await deliverAll(events);
+    const completed = byType(events, "checkout.session.completed");
+    expect(await ledger(completed.id)).toMatchObject({
+      type: "checkout.session.completed",
+      created: completed.created,
+      livemode: false,
+      outcome: "applied",
+      preorderId: p.preorderId,
+    });
+    const pi: string = (await preorderDoc(p.preorderId))!.stripe.paymentIntentId;
+    expect(pi).toMatch(/^pi_/);
+    expect((await db().collection("stripe_payment_intents").doc(pi).get()).data()).toMatchObject({ preorderId: p.preorderId });
+  });
+
+  it.each([
+    ["a slash", "bad/id"],
+    ["a dot segment", "../preorders"],
+    ["161 characters", "a".repeat(161)],
+  ])("a session whose client_reference_id has %s names no preorder: ignored with the reason, nothing created", async (_label, claimed) => {
+    const sessionId: string = stripe.server.createForeignSession({ paymentLink: OFFER_LINK, clientReferenceId: claimed });
+    const completed = byType(state().pay(sessionId), "checkout.session.completed");
+    expect(await hook.deliver(completed)).toMatchObject({ status: 200, body: { outcome: "ignored" } });
+    expect(await ledger(completed.id)).toMatchObject({ outcome: "ignored", preorderId: null, reason: "no preorder for this event" });
+  });
+
+  it("a live-mode event is ledgered as live", async () => {
+    const p = await preorder();
+    const completed = byType(state().pay(p.sessionId), "checkout.session.completed");
+    const live = { ...(completed as Doc), livemode: true } as Stripe.Event;
+    expect((await hook.deliver(live)).body.outcome).toBe("applied");
+    expect(await ledger(live.id)).toMatchObject({ livemode: true, outcome: "applied" });
+  });
+
+  it("a PaymentIntent that belongs to no Checkout Session is ignored with that reason, and answered 200", async () => {
+    const p = await preorder();
+    const succeeded = byType(state().pay(p.sessionId), "payment_intent.succeeded");
+    const stray = fresh(succeeded, { id: "pi_strayCases1", metadata: {} });
+    expect(await hook.deliver(stray)).toMatchObject({ status: 200, body: { outcome: "ignored" } });
+    expect(await ledger(stray.id)).toMatchObject({
+      outcome: "ignored",
+      preorderId: null,
+      reason: "payment intent pi_strayCases1 belongs to no Checkout Session",
+    });
+  });
+
+  it("a dispute on a charge Stripe no longer has is ignored, not retried forever", async () => {
+    const p = await preorder();
+    await deliverAll(state().pay(p.sessionId));
+    const created = support.dispute(state(), p.sessionId, { withoutPaymentIntent: true });
+    const gone = fresh(created[0], { charge: "ch_goneCases1" });
+    expect(await hook.deliver(gone)).toMatchObject({ status: 200, body: { outcome: "ignored" } });
+    expect(await ledger(gone.id)).toMatchObject({ outcome: "ignored", reason: "no preorder for this event" });
+    expect(await preorderDoc(p.preorderId)).toMatchObject({ hold: null });
   });
 });

@@ -1,12 +1,15 @@
 /** What reaches the webhook without a valid signature changes nothing. */
 import { counts } from "./helpers/firestore";
 import { serveWebhook, signature, TEST_SECRET, type WebhookServer } from "./helpers/webhook";
+import { MAX_BODY_BYTES } from "../src/webhook/handler";
+import * as verify from "../src/webhook/verify";
 
 let hook: WebhookServer;
 beforeAll(async () => {
   hook = await serveWebhook();
 });
 afterAll(() => hook.close());
+afterEach(() => jest.restoreAllMocks());
 
 const COLLECTIONS = ["preorders", "stripe_events", "preorder_numbers"];
 const event = (id = `evt_sig${Date.now()}${Math.random().toString(36).slice(2, 8)}`) =>
@@ -21,23 +24,55 @@ const now = () => Math.floor(Date.now() / 1000);
 
 describe("stripeWebhook signature checks", () => {
   const body = event();
-  const cases: Array<[string, () => Record<string, string>, string, number]> = [
-    ["no header", () => ({}), body, 400],
-    ["an empty header", () => ({ "stripe-signature": "" }), body, 400],
-    ["a malformed header", () => ({ "stripe-signature": "garbage" }), body, 400],
-    ["a header without v1", () => ({ "stripe-signature": `t=${now()}` }), body, 400],
-    ["the wrong secret", () => ({ "stripe-signature": signature(body, { secret: "whsec_wrong" }) }), body, 400],
-    ["a tampered body", () => ({ "stripe-signature": signature(body) }), body.replace("customer.created", "charge.refunded"), 400],
-    ["a timestamp 6 minutes old", () => ({ "stripe-signature": signature(body, { timestamp: now() - 360 }) }), body, 400],
-    ["a timestamp 6 minutes ahead", () => ({ "stripe-signature": signature(body, { timestamp: now() + 360 }) }), body, 400],
-    ["a v0 scheme only", () => ({ "stripe-signature": signature(body).replace("v1=", "v0=") }), body, 400],
+  // The reason is what Stripe's Dashboard shows beside a refused delivery: it must say what was wrong.
+  const cases: Array<[string, () => Record<string, string>, string, number, string]> = [
+    ["no header", () => ({}), body, 400, "missing Stripe-Signature header"],
+    ["an empty header", () => ({ "stripe-signature": "" }), body, 400, "missing Stripe-Signature header"],
+    ["a malformed header", () => ({ "stripe-signature": "garbage" }), body, 400, "malformed Stripe-Signature header"],
+    ["a header without v1", () => ({ "stripe-signature": `t=${now()}` }), body, 400, "malformed Stripe-Signature header"],
+    [
+      "the wrong secret",
+      () => ({ "stripe-signature": signature(body, { secret: "whsec_wrong" }) }),
+      body,
+      400,
+      "no signature matches a configured secret",
+    ],
+    [
+      "a tampered body",
+      () => ({ "stripe-signature": signature(body) }),
+      body.replace("customer.created", "charge.refunded"),
+      400,
+      "no signature matches a configured secret",
+    ],
+    [
+      "a timestamp 6 minutes old",
+      () => ({ "stripe-signature": signature(body, { timestamp: now() - 360 }) }),
+      body,
+      400,
+      "timestamp outside the tolerance zone",
+    ],
+    [
+      "a timestamp 6 minutes ahead",
+      () => ({ "stripe-signature": signature(body, { timestamp: now() + 360 }) }),
+      body,
+      400,
+      "timestamp outside the tolerance zone",
+    ],
+    [
+      "a v0 scheme only",
+      () => ({ "stripe-signature": signature(body).replace("v1=", "v0=") }),
+      body,
+      400,
+      "malformed Stripe-Signature header",
+    ],
+    ["an empty body", () => ({ "stripe-signature": signature("") }), "", 400, "empty body"],
   ];
 
-  it.each(cases)("refuses %s with 400 and writes nothing", async (_label, headers, payload, status) => {
+  it.each(cases)("refuses %s with 400 and writes nothing", async (_label, headers, payload, status, reason) => {
     const before = await counts(...COLLECTIONS);
     const res = await hook.post(payload, headers());
     expect(res.status).toBe(status);
-    expect(typeof res.body.error).toBe("string");
+    expect(res.body).toEqual({ error: reason });
     expect(await counts(...COLLECTIONS)).toEqual(before);
   });
 
@@ -48,7 +83,7 @@ describe("stripeWebhook signature checks", () => {
     const header = `${t},v1=${"0".repeat(64)},${good.split(",")[1]},v1=${"f".repeat(64)}`;
     const res = await hook.post(payload, { "stripe-signature": header });
     expect(res.status).toBe(200);
-    expect(res.body.outcome).toBe("ignored");
+    expect(res.body).toEqual({ received: true, outcome: "ignored" });
   });
 
   it("accepts events signed with any secret of a rotation, and only those", async () => {
@@ -72,6 +107,7 @@ describe("stripeWebhook signature checks", () => {
       const payload = event();
       const res = await hook.post(payload, { "stripe-signature": signature(payload) });
       expect(res.status).toBe(500);
+      expect(res.body).toEqual({ error: "webhook not configured" });
     } finally {
       process.env.STRIPE_WEBHOOK_SECRET = TEST_SECRET;
     }
@@ -82,24 +118,41 @@ describe("stripeWebhook signature checks", () => {
     const res = await hook.post(event(), {}, method);
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST");
+    expect(res.body).toEqual({ error: "method not allowed" });
+  });
+
+  it("takes a body of exactly the size limit (it is then refused for its signature, not its size)", async () => {
+    const payload = JSON.stringify({ pad: "" });
+    const exact = payload.replace('""', `"${"x".repeat(MAX_BODY_BYTES - payload.length)}"`);
+    expect(Buffer.byteLength(exact)).toBe(MAX_BODY_BYTES);
+    const res = await hook.post(exact, { "stripe-signature": signature(exact, { secret: "whsec_wrong" }) });
+    expect(res).toMatchObject({ status: 400, body: { error: "no signature matches a configured secret" } });
+  });
+
+  it("answers 500 (Stripe retries) when verifying fails for a reason other than the request", async () => {
+    jest.spyOn(verify, "verifyEvent").mockRejectedValueOnce(new Error("the Stripe SDK failed to load"));
+    const payload = event();
+    const res = await hook.post(payload, { "stripe-signature": signature(payload) });
+    expect(res.status).toBe(500);
   });
 
   it("refuses an oversized body with 413", async () => {
     const payload = JSON.stringify({ id: "evt_big", pad: "x".repeat(600 * 1024) });
     const res = await hook.post(payload, { "stripe-signature": signature(payload) });
     expect(res.status).toBe(413);
+    expect(res.body).toEqual({ error: "body too large" });
   });
 
   it("refuses a signed body that is not a usable event with 400", async () => {
-    for (const payload of [
-      "not json",
-      "[]",
-      "{}",
-      JSON.stringify({ id: "evt_x", type: "a" }),
-      JSON.stringify({ id: 1, type: "x", created: 1, data: { object: {} } }),
+    for (const [payload, reason] of [
+      ["not json", "body is not JSON"],
+      ["[]", "malformed event"],
+      ["{}", "malformed event"],
+      [JSON.stringify({ id: "evt_x", type: "a" }), "malformed event"],
+      [JSON.stringify({ id: 1, type: "x", created: 1, data: { object: {} } }), "malformed event"],
     ]) {
       const res = await hook.post(payload, { "stripe-signature": signature(payload) });
-      expect([payload, res.status]).toEqual([payload, 400]);
+      expect([payload, res.status, res.body]).toEqual([payload, 400, { error: reason }]);
     }
   });
 });
