@@ -30,6 +30,7 @@ const UNIT = [
   "klaviyo.profile",
   "klaviyo.types",
   "offer.content",
+  "order.public-view",
   "preorder.core",
   "preorder.status",
   "pure-core.survivors",
@@ -81,6 +82,7 @@ const LANES = {
     mutate: src("order/**/*.ts", "offer/**/*.ts", "config.ts", "preorder/**/*.ts"),
     tests: [
       "order.status",
+      "order.public-view",
       "offer.content",
       "config",
       "preorder.core",
