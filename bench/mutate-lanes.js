@@ -43,6 +43,29 @@ const src = (...globs) => globs.map((g) => (g.startsWith("!") ? `!functions/src/
 
 const LANES = {
   unit: { mutate: src("**/*.ts", "!**/*.d.ts"), tests: UNIT, firestore: false },
+  // the pure core of the issue's target, against its unit suites (every file here is pure)
+  core: {
+    mutate: src(
+      "webhook/decide.ts",
+      "webhook/events.ts",
+      "klaviyo/seed-event.ts",
+      "klaviyo/events-api.ts",
+      "klaviyo/money.ts",
+      "klaviyo/profile.ts",
+    ),
+    tests: [
+      "webhook.decide",
+      "preorder.core",
+      "preorder.status",
+      "klaviyo.events",
+      "klaviyo.money",
+      "klaviyo.profile",
+      "klaviyo.types",
+      "klaviyo.profile-core",
+      "pure-core.survivors",
+    ],
+    firestore: false,
+  },
   webhook: {
     mutate: src("webhook/apply.ts", "webhook/handler.ts", "webhook/verify.ts", "shared/**/*.ts"),
     tests: ["webhook.verify", "webhook.signature", "webhook.cases", "webhook.fuzz", "shared"],

@@ -136,6 +136,12 @@ function build(report, opts) {
   const coreScore = score(core);
   const allScore = score(all);
   const verdict = (s, target) => (s === null ? "not measured" : s >= target ? "met" : "**not met**");
+  // A run over some folders (a lane, --mutate) gives no verdict on the whole: say how much it covers.
+  const srcFiles = fs
+    .readdirSync(path.join(ROOT, SRC), { recursive: true })
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).length;
+  const allVerdict =
+    files.size < srcFiles ? `not measured: ${files.size} of ${srcFiles} files in this report` : verdict(allScore, TARGETS.all);
   const lines = [];
   const push = (...l) => lines.push(...l);
   const table = (rows, head) => {
@@ -176,7 +182,7 @@ function build(report, opts) {
   table(
     [
       ["pure core (" + PURE_CORE.join(", ") + ")", `≥ ${TARGETS.pureCore} %`, pct(coreScore), verdict(coreScore, TARGETS.pureCore)],
-      ["all of functions/src", `≥ ${TARGETS.all} %`, pct(allScore), verdict(allScore, TARGETS.all)],
+      ["all of functions/src", `≥ ${TARGETS.all} %`, pct(allScore), allVerdict],
     ],
     ["scope", "target", "score", ""],
   );
