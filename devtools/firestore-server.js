@@ -2,9 +2,10 @@
 /**
  * The embedded Firestore server (`@firestore-emulator/server`): a Firestore gRPC server in Node that the real
  * Admin SDK talks to, for machines without Java 21. The package has no transaction isolation; this wrapper adds
- * it (devtools/firestore-isolation.js). It has no BatchWrite, no rules, no nested-field queries, applies only
- * the first server transform of a write and fires no triggers; see the README, "What runs where". It runs in its own process (like the real emulator), so that its CPU does not
- * compete with the code under test.
+ * it (devtools/firestore-isolation.js), and nested-field reads (devtools/firestore-nested.js). It has no
+ * BatchWrite, no rules, no transforms of nested fields, applies only the first server transform of a write and
+ * fires no triggers; see the README, "What runs where". It runs in its own process (like the real emulator), so
+ * that its CPU does not compete with the code under test.
  *
  *   node devtools/firestore-server.js [port]     prints "ready <port>" once it listens
  */
@@ -81,6 +82,8 @@ if (require.main === module) {
   // O(1) document lookups, incremental listeners and distinct commit times (devtools/firestore-speed.js); ROLITT_FIRESTORE_FAST=0
   // keeps the package as published, for the benchmark that compares the two.
   if (process.env.ROLITT_FIRESTORE_FAST !== "0") require("./firestore-speed").speedUp(pkg);
+  // Queries and ordering on nested fields (`stripe.sessionId`), as Firestore has them (devtools/firestore-nested.js).
+  require("./firestore-nested").nestedFields(pkg);
   const port = Number(process.argv[2] ?? 8080);
   const options = {
     isolation: process.env.ROLITT_FIRESTORE_ISOLATION !== "0",

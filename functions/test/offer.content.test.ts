@@ -2,7 +2,7 @@
 import { colorContent, OFFER_CONTENT } from "../src/offer/content";
 import { formatMoney } from "../src/offer/format";
 import { liveOffer, OfferError } from "../src/offer/live";
-import { signedOrderLink, signOrderId, verifyOrderSignature } from "../src/order/link";
+import { orderLink, signedOrderLink, signOrderId, verifyOrderSignature } from "../src/order/link";
 import { publicOrder } from "../src/order/public-view";
 import { WindowLimiter } from "../src/order/rate-limit";
 import { lineItem, sessionParams } from "../src/checkout/session-params";
@@ -130,6 +130,37 @@ describe("signed order links", () => {
     const url = new URL(signedOrderLink({ preorderId: "abc", secret, siteUrl: "https://rolitt.example", locale: "zh-HK" }));
     expect(url.origin + url.pathname).toBe("https://rolitt.example/order");
     expect(Object.fromEntries(url.searchParams)).toEqual({ id: "abc", sig: signOrderId("abc", secret), lang: "zh-HK" });
+  });
+  it("an English link or one without a locale carries no lang (the page's default)", () => {
+    for (const locale of ["en", undefined]) {
+      const url = new URL(signedOrderLink({ preorderId: "abc", secret, siteUrl: "https://rolitt.example", locale }));
+      expect([...url.searchParams.keys()]).toEqual(["id", "sig"]);
+    }
+  });
+  it("refuses to sign without a secret, so no mail carries a link anyone could forge", () => {
+    expect(() => signOrderId("abc", "")).toThrow("ORDER_LINK_SECRET is not configured");
+  });
+  it("a signature that is not a string is refused, not a crash", () => {
+    expect(verifyOrderSignature("abc", 12345 as never, secret)).toBe(false);
+    expect(verifyOrderSignature("abc", undefined as never, secret)).toBe(false);
+  });
+  it("the deployed link uses SITE_URL and ORDER_LINK_SECRET", () => {
+    const saved = { site: process.env.SITE_URL, secret: process.env.ORDER_LINK_SECRET };
+    process.env.SITE_URL = "https://shop.rolitt.example/";
+    process.env.ORDER_LINK_SECRET = "deployed_secret";
+    try {
+      const url = new URL(orderLink("abc", "zh-CN"));
+      expect(url.origin + url.pathname).toBe("https://shop.rolitt.example/order");
+      expect(url.searchParams.get("sig")).toBe(signOrderId("abc", "deployed_secret"));
+      expect(url.searchParams.get("lang")).toBe("zh-CN");
+    } finally {
+      for (const [k, v] of [
+        ["SITE_URL", saved.site],
+        ["ORDER_LINK_SECRET", saved.secret],
+      ] as const)
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
   });
 });
 
