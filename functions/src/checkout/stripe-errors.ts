@@ -20,7 +20,8 @@ const BY_TYPE: Record<string, { code: FunctionsErrorCode; message: string }> = {
 
 export function stripeFailure(err: unknown): StripeFailure | null {
   const e = err as { type?: unknown; message?: unknown; statusCode?: unknown; code?: unknown };
-  if (typeof e?.type !== "string" || !(e.type in BY_TYPE)) return null;
+  // own keys only: `"toString" in BY_TYPE` is true and would map to a function with no code
+  if (typeof e?.type !== "string" || !Object.hasOwn(BY_TYPE, e.type)) return null;
   const mapped = BY_TYPE[e.type]!;
   return { ...mapped, detail: `${e.type} ${String(e.statusCode ?? "")} ${String(e.code ?? "")}: ${String(e.message ?? "")}`.slice(0, 300) };
 }
