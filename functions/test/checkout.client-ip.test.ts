@@ -14,6 +14,16 @@ describe("client address", () => {
     ["IPv4-mapped IPv6", "::ffff:203.0.113.9, 66.102.8.142", 1, "203.0.113.9"],
     ["v4 with a port", "203.0.113.9:5555, 66.102.8.142", 1, "203.0.113.9"],
     ["garbage falls back to the socket address", "not-an-ip, 66.102.8.142", 1, "169.254.8.1"],
+    ["an empty entry between commas is not a hop", "203.0.113.9, , 66.102.8.142", 1, "203.0.113.9"],
+    ["v4 with a port, multi-digit octets", "198.51.100.77:5555, 66.102.8.142", 1, "198.51.100.77"],
+    ["v4, a port, then junk: not an address", "198.51.100.77:80x, 66.102.8.142", 1, "169.254.8.1"],
+    ["bracketed IPv6 with a port", "[2001:db8::1]:443, 66.102.8.142", 1, "2001:db8:0:0::/64"],
+    ["IPv6 with a zone id", "fe80::1%eth0, 66.102.8.142", 1, "fe80:0:0:0::/64"],
+    ["IPv6 written in full", "2001:db8:1:2:3:4:5:6, 66.102.8.142", 1, "2001:db8:1:2::/64"],
+    ["IPv6 whose :: sits in its /64", "1::2:3:4:5:6:7, 66.102.8.142", 1, "1:0:2:3::/64"],
+    ["IPv4-mapped in capitals", "::FFFF:203.0.113.9, 66.102.8.142", 1, "203.0.113.9"],
+    ["::ffff: then IPv6 groups is not IPv4-mapped", "::ffff:1:2, 66.102.8.142", 1, "0:0:0:0::/64"],
+    ["an IPv6 ending in IPv4 digits is still IPv6", "::abcd:203.0.113.9, 66.102.8.142", 1, "0:0:0:0::/64"],
   ])("%s", (_l, xff, hops, want) => {
     expect(clientIp(req(xff), hops)).toBe(want);
   });
@@ -22,6 +32,11 @@ describe("client address", () => {
     expect(clientIp(req(undefined, "::ffff:198.51.100.7"), 1)).toBe("198.51.100.7");
     expect(clientIp({}, 1)).toBe("unknown");
     expect(clientIp(undefined, 1)).toBe("unknown");
+  });
+
+  it("a header given twice (an array) is read as one list; a padded socket address is trimmed", () => {
+    expect(clientIp({ ip: "169.254.8.1", headers: { "x-forwarded-for": ["203.0.113.9", "66.102.8.142"] } }, 1)).toBe("203.0.113.9");
+    expect(clientIp({ ip: " 198.51.100.7 " }, 1)).toBe("198.51.100.7");
   });
 });
 

@@ -67,6 +67,47 @@ describe("checkout input", () => {
     if (field) expect((error as InputError).message).toContain(field);
   });
 
+  // What the page shows next to the field: the shopper's words, not the validator's.
+  it.each([
+    ["a malformed email", { email: "ada.example.com", color: "khaki" }, "email", "email must be a valid email address"],
+    ["a missing email", { color: "khaki" }, "email", "email is required"],
+    ["an email that is not text", { email: 5, color: "khaki" }, "email", "email must be a string"],
+    ["a colour outside the schema", { email: "a@b.co", color: "<b>" }, "color", "color must be one of the offered colours"],
+    ["an unknown locale", { email: "a@b.co", color: "khaki", locale: "fr" }, "locale", "locale must be one of en, zh-HK, zh-CN"],
+    [
+      "a consent that is not a boolean",
+      { email: "a@b.co", color: "khaki", marketingConsent: "yes" },
+      "marketingConsent",
+      "marketingConsent must be a boolean",
+    ],
+    [
+      "an attribution value of 101 characters",
+      { email: "a@b.co", color: "khaki", attribution: { utm_source: "x".repeat(101) } },
+      "attribution",
+      "attribution values must be printable text: utm_* up to 100 characters, referrer an http(s) origin and path up to 500",
+    ],
+    [
+      "an unknown attribution key",
+      { email: "a@b.co", color: "khaki", attribution: { utm_evil: "x" } },
+      "attribution",
+      'unknown field "attribution.utm_evil"',
+    ],
+    ["an unknown top-level key", { email: "a@b.co", color: "khaki", amount: 1 }, "amount", 'unknown field "amount"'],
+    ["not an object", null, null, "the request must be an object with email and color"],
+  ])("%s → a message in the shopper's words", (_label, input, field, message) => {
+    let error: InputError | undefined;
+    try {
+      parseCheckoutInput(input, COLORS);
+    } catch (e) {
+      error = e as InputError;
+    }
+    expect(error).toMatchObject({ name: "InputError", field, message });
+  });
+
+  it("a padded, capitalised colour is the colour", () => {
+    expect(parseCheckoutInput({ email: "a@b.co", color: "  Black " }, COLORS).color).toBe("black");
+  });
+
   it("accepts only the configured colours", () => {
     expect(() => parseCheckoutInput({ email: "a@b.co", color: "khaki" }, ["black"])).toThrow("color must be one of black");
   });

@@ -1,5 +1,6 @@
 import { sessionParams } from "../src/checkout/session-params";
 import type { OfferConfig } from "../src/config";
+import { OFFER_CONTENT } from "../src/offer/content";
 
 const offer: OfferConfig = {
   colors: ["khaki", "black", "white"],
@@ -35,6 +36,18 @@ describe("session params", () => {
     });
     expect(p.success_url).toBe("https://rolitt.example/success?session_id={CHECKOUT_SESSION_ID}&preorder_id=p1&lang=zh-CN");
     expect(p.cancel_url).toBe("https://rolitt.example/cancel?preorder_id=p1&color=black&lang=zh-CN");
+  });
+
+  it("an English session's pages carry no lang (the page's default); other locales carry theirs", () => {
+    const en = sessionParams({ ...base, input: { ...base.input, locale: "en" } });
+    expect(en.success_url).toBe("https://rolitt.example/success?session_id={CHECKOUT_SESSION_ID}&preorder_id=p1");
+    expect(en.cancel_url).toBe("https://rolitt.example/cancel?preorder_id=p1&color=black");
+    expect(sessionParams({ ...base, input: { ...base.input, locale: "zh-HK" } }).success_url).toMatch(/&lang=zh-HK$/);
+  });
+
+  it("the product shows the offer's images when it has some", () => {
+    const images = (sessionParams(base).line_items![0]!.price_data!.product_data as { images?: string[] }).images;
+    expect(images).toEqual(OFFER_CONTENT.images.length ? OFFER_CONTENT.images : undefined);
   });
 
   it("uses a configured Price id instead of an amount", () => {
