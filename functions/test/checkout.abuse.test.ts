@@ -5,10 +5,12 @@
  */
 import { HttpsError } from "firebase-functions/v2/https";
 import { createCheckoutSession } from "../src/index";
-import { db } from "../src/shared/firestore";
+import { openCheckoutRef } from "../src/checkout/open-checkout";
+import { db, firestoreModule } from "../src/shared/firestore";
 import { counts } from "./helpers/firestore";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 
+const { Timestamp } = firestoreModule();
 let stripe: LocalStripe;
 beforeAll(async () => {
   stripe = await startLocalStripe();
@@ -24,11 +26,16 @@ interface CallOpts {
   ip?: string;
   app?: unknown;
   rawBody?: Buffer;
+  headers?: Record<string, string>;
 }
 const call = (data: unknown, o: CallOpts = {}) =>
   createCheckoutSession.run({
     data,
-    rawRequest: { ip: "169.254.8.1", headers: { "x-forwarded-for": `${o.ip ?? freshIp()}, 66.102.8.142` }, rawBody: o.rawBody } as never,
+    rawRequest: {
+      ip: "169.254.8.1",
+      headers: { "x-forwarded-for": `${o.ip ?? freshIp()}, 66.102.8.142`, ...o.headers },
+      rawBody: o.rawBody,
+    } as never,
     acceptsStreaming: false,
     ...(o.app ? { app: o.app } : {}),
   } as never);
@@ -142,6 +149,34 @@ describe("limits", () => {
     });
   });
 
+  it("the size cap: a body of exactly 4096 bytes goes through, 4097 does not; a declared Content-Length counts when the body is not at hand", async () => {
+    const sized = (n: number) => {
+      const body = JSON.stringify({ data: { email: unique("sized"), color: "khaki" } });
+      return Buffer.from(body + " ".repeat(n - Buffer.byteLength(body)));
+    };
+    expect("ok" in (await settle(call({ email: unique("exact"), color: "khaki" }, { rawBody: sized(4096) })))).toBe(true);
+    const over = await settle(call({ email: unique("over"), color: "khaki" }, { rawBody: sized(4097) }));
+    expect("err" in over && [over.err.code, over.err.message]).toEqual(["invalid-argument", "The request is larger than 4096 bytes"]);
+    const declared = await settle(call({ email: unique("declared"), color: "khaki" }, { headers: { "content-length": "5000" } }));
+    expect("err" in declared && declared.err.code).toBe("invalid-argument");
+    expect("ok" in (await settle(call({ email: unique("declared-ok"), color: "khaki" }, { headers: { "content-length": "200" } })))).toBe(
+      true,
+    );
+  });
+
+  it("a rate-limit refusal says which limit and how long to wait, in words the page shows", async () => {
+    await withEnv({ RATE_LIMIT_PER_IP_10MIN: "1" }, async () => {
+      const ip = freshIp();
+      await call({ email: unique("first"), color: "khaki" }, { ip });
+      const refused = await settle(call({ email: unique("second"), color: "khaki" }, { ip }));
+      expect("err" in refused && refused.err.message).toBe("Too many preorder attempts, please wait and try again");
+      const details = "err" in refused ? (refused.err.details as { limit: string; retryAfterSeconds: number }) : undefined;
+      expect(details?.limit).toBe("ip");
+      expect(details?.retryAfterSeconds).toBeGreaterThan(0);
+      expect(details?.retryAfterSeconds).toBeLessThanOrEqual(600);
+    });
+  });
+
   it("5 new checkouts per email per hour, whatever the address; the refusal says how long to wait", async () => {
     await withEnv({ PREORDER_COLORS: "c1,c2,c3,c4,c5,c6,c7", RATE_LIMIT_PER_EMAIL_HOUR: "5" }, async () => {
       const email = unique("pest");
@@ -224,6 +259,35 @@ describe("a second click is not a second order", () => {
     const third = await call({ email, color: "khaki" });
     expect(new Set([first.preorderId, second.preorderId, third.preorderId]).size).toBe(3);
     expect(await call({ email, color: "khaki" })).toEqual(third);
+  });
+
+  it("a payment that failed keeps its session: the next click hands the same checkout back", async () => {
+    const email = unique("declined");
+    const first = await call({ email, color: "khaki" });
+    await db().collection("preorders").doc(first.preorderId).update({ status: "failed" });
+    expect(await call({ email, color: "khaki" })).toEqual(first);
+  });
+
+  it("a session less than 5 minutes from its end is not handed out again; one with more is", async () => {
+    const email = unique("expiring");
+    const first = await call({ email, color: "white" });
+    const open = openCheckoutRef(email, "white");
+    await open.update({ sessionExpiresAt: Timestamp.fromMillis(Date.now() + 6 * 60_000) });
+    expect(await call({ email, color: "white" })).toEqual(first);
+    await open.update({ sessionExpiresAt: Timestamp.fromMillis(Date.now() + 4 * 60_000) });
+    const second = await call({ email, color: "white" });
+    expect(second.preorderId).not.toBe(first.preorderId);
+    expect((await open.get()).get("preorderId")).toBe(second.preorderId);
+  });
+
+  it("a claim left by a call that died (older than 90 s) is taken over at once", async () => {
+    const email = unique("abandoned");
+    const open = openCheckoutRef(email, "black");
+    await open.set({ state: "pending", claimant: "died", claimedAt: Timestamp.fromMillis(Date.now() - 91_000) });
+    const started = Date.now();
+    const result = await call({ email, color: "black" });
+    expect(Date.now() - started).toBeLessThan(5_000); // no waiting on a dead claimant
+    expect((await open.get()).data()).toMatchObject({ state: "open", preorderId: result.preorderId });
   });
 
   it("a failed Stripe call releases the claim: the next click tries again", async () => {

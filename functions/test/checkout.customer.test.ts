@@ -4,10 +4,11 @@
  * real Stripe SDK and the local Stripe server (which records every request's parameters).
  */
 import { createCheckoutSession } from "../src/index";
-import { emailKey } from "../src/checkout/customer";
-import { db } from "../src/shared/firestore";
+import { emailKey, isMissingCustomerError, replaceMissingCustomer } from "../src/checkout/customer";
+import { db, firestoreModule } from "../src/shared/firestore";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 
+const { Timestamp } = firestoreModule();
 let stripe: LocalStripe;
 beforeAll(async () => {
   stripe = await startLocalStripe();
@@ -132,5 +133,57 @@ describe("a stranger who types someone's email sees and changes nothing of their
 
     // the buyer's details come back on the preorder, not on a customer (through the webhook, see webhook.lifecycle)
     expect(stripe.server.state.customers.get(session.customer).metadata).toEqual({ source: "rolitt-preorder" });
+  });
+});
+
+describe("healing the mapping, step by step (replaceMissingCustomer)", () => {
+  const mapping = (email: string) =>
+    db()
+      .collection("stripe_customers")
+      .doc(`${emailKey(email)}_test`);
+  const client = async () => (await import("../src/shared/stripe-client")).stripeClient();
+
+  it("a refusal while Stripe still has the customer changes nothing (the refusal was about something else)", async () => {
+    const email = unique("alive");
+    const live = await customerOf((await call({ email, color: "khaki" })).preorderId);
+    const before = (await mapping(email).get()).data();
+    expect(await replaceMissingCustomer(await client(), email, "test", live)).toBeNull();
+    expect((await mapping(email).get()).data()).toEqual(before);
+    expect(stripe.requests().filter((r) => r.method === "POST" && r.path === "/v1/customers")).toHaveLength(1);
+  });
+
+  it("a customer Stripe answers 404 for is gone: the replacement keeps when the email was first mapped and names what it replaced", async () => {
+    const email = unique("never");
+    const firstMapped = Timestamp.fromMillis(1_700_000_000_000);
+    await mapping(email).set({ customerId: "cus_neverexisted", mode: "test", createdAt: firstMapped });
+    const replacement = await replaceMissingCustomer(await client(), email, "test", "cus_neverexisted");
+    expect(replacement).toMatch(/^cus_/);
+    expect(stripe.server.state.customers.get(replacement!).metadata).toEqual({ source: "rolitt-preorder" });
+    expect((await mapping(email).get()).data()).toMatchObject({
+      customerId: replacement,
+      replaced: "cus_neverexisted",
+      createdAt: firstMapped,
+    });
+  });
+
+  it("a racer that healed the mapping first wins: its customer is kept", async () => {
+    const email = unique("healedfirst");
+    const theirs = stripe.server.state.createCustomer({ email, metadata: { source: "rolitt-preorder" } }).id;
+    await mapping(email).set({ customerId: theirs, mode: "test" });
+    expect(await replaceMissingCustomer(await client(), email, "test", "cus_neverexisted")).toBe(theirs);
+    expect((await mapping(email).get()).get("customerId")).toBe(theirs);
+  });
+});
+
+describe("which Stripe refusals mean 'this customer is missing'", () => {
+  it.each([
+    [{ type: "StripeInvalidRequestError", code: "resource_missing", param: "customer" }, true],
+    [{ type: "StripeInvalidRequestError", code: "resource_missing", param: "price" }, false],
+    [{ type: "StripeInvalidRequestError", code: "parameter_invalid", param: "customer" }, false],
+    [{ type: "StripeAPIError", code: "resource_missing", param: "customer" }, false],
+    [null, false],
+    [undefined, false],
+  ])("%p → %p", (err, missing) => {
+    expect(isMissingCustomerError(err)).toBe(missing);
   });
 });
