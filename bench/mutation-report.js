@@ -167,10 +167,12 @@ function build(report, opts) {
   push(
     `Run of ${new Date(report.generatedAt ?? Date.now()).toISOString().slice(0, 16).replace("T", " ")} UTC` +
       (report.framework ? ` with ${report.framework.name} ${report.framework.version}` : "") +
-      `, ${report.system?.cpu?.logicalCores ?? "?"} logical cores, Node ${process.version}.`,
+      `, ${report.system?.cpu?.logicalCores ?? require("node:os").cpus().length} logical cores, Node ${process.version}.`,
     "",
-    `Time: ${duration(opts.wallMs)} for \`npm run mutate\` (build + Stryker + this report); Stryker itself ${duration(strykerMs)}` +
-      ` (setup ${duration(perf.setup ?? null)}, initial test run ${duration(perf.initialRun ?? null)}, mutants ${duration(perf.mutation ?? null)}).`,
+    `Time: ${duration(opts.wallMs)} for the last \`npm run mutate\` (build + Stryker + this report)` +
+      (strykerMs > 0
+        ? `; Stryker itself ${duration(strykerMs)} (setup ${duration(perf.setup ?? null)}, initial test run ${duration(perf.initialRun ?? null)}, mutants ${duration(perf.mutation ?? null)}).`
+        : "; an incremental run's report carries no Stryker timing."),
     `Files mutated: ${files.size}, mutants: ${all.total}.`,
     "",
     "Score = (killed + timeout) / (killed + timeout + survived + no coverage); ignored mutants and those that do not",
