@@ -109,12 +109,16 @@ describe("limits", () => {
     await withEnv({ RATE_LIMIT_PER_IP_10MIN: "30" }, async () => {
       const ip = freshIp();
       const before = await counts("preorders", "stripe_customers", "open_checkouts");
+      // the limit is per fixed 10-minute window: a run that crosses a boundary (xx:x0:00) gets a second allowance
+      const windowNow = () => Math.floor(Date.now() / 600_000);
+      const firstWindow = windowNow();
       const results = await inWaves(1000, 25, (i) =>
         settle(call({ email: `flood${i}.${Date.now()}@example.com`, color: "khaki" }, { ip })),
       );
+      const windows = windowNow() - firstWindow + 1;
       const ok = results.filter((r) => "ok" in r);
       const refused = results.flatMap((r) => ("err" in r ? [r.err] : []));
-      expect(ok.length).toBeLessThanOrEqual(30);
+      expect(ok.length).toBeLessThanOrEqual(30 * windows);
       expect(ok.length).toBeGreaterThan(0);
       expect(refused.every((e) => e.code === "resource-exhausted")).toBe(true);
       const waits = refused.map((e) => (e.details as { retryAfterSeconds: number }).retryAfterSeconds);

@@ -251,7 +251,8 @@ export function classifySearch(q: string): SearchTerm {
   if (/^rol-\d{1,20}$/i.test(t)) return { kind: "number", value: t.toUpperCase() };
   if (/^[^\s@]+@[^\s@]+$/.test(t)) return { kind: "email", value: normalizeEmail(t) };
   const m = /^([a-z]+)_[A-Za-z0-9_]{3,250}$/.exec(t);
-  if (m && STRIPE_PREFIX[m[1]!]) return { kind: "stripe", object: STRIPE_PREFIX[m[1]!]!, value: t };
+  // own keys only: "constructor_abc" would otherwise name Object's constructor as a Stripe object
+  if (m && Object.hasOwn(STRIPE_PREFIX, m[1]!)) return { kind: "stripe", object: STRIPE_PREFIX[m[1]!]!, value: t };
   if (/^[A-Za-z0-9]{20}$/.test(t)) return { kind: "preorderId", value: t };
   throw new ListInputError("q", "Search by email, ROL- number or a Stripe id (cs_, pi_, ch_, re_, cus_, evt_, dp_)");
 }
