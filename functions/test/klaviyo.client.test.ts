@@ -221,6 +221,50 @@ describe("post", () => {
     expect(r).toMatchObject({ attempts: 1, retryable: true });
   });
 
+  it("an aborted request says timeout; a thrown non-Error or null says network, with what was thrown", async () => {
+    const abort = Object.assign(new Error("This operation was aborted"), { name: "AbortError" });
+    expect(await sendEvent({}, opts(world([abort, abort, abort]).deps))).toMatchObject({ error: "timeout: This operation was aborted" });
+    const odd = world([]);
+    const thrown: unknown[] = ["socket hang up", null, "again"];
+    odd.deps.fetch = async () => {
+      throw thrown.shift();
+    };
+    expect(await sendEvent({}, opts(odd.deps))).toMatchObject({ retryable: true, error: "network: again" });
+    const once = world([]);
+    once.deps.fetch = async () => {
+      throw null;
+    };
+    expect(await sendEvent({}, opts(once.deps, { policy: { ...P, maxAttempts: 1 } }))).toMatchObject({ error: "network: null" });
+  });
+
+  it("what is kept of an error: 300 characters of a thrown message, 500 of Klaviyo's detail, 200 of a non-JSON body", async () => {
+    const long = new TypeError("x".repeat(1_000));
+    const thrown = await sendEvent({}, opts(world([long]).deps, { policy: { ...P, maxAttempts: 1 } }));
+    expect(thrown.ok === false && thrown.error).toHaveLength(300);
+    const detail = await sendEvent(
+      {},
+      opts(world([{ status: 400, body: JSON.stringify({ errors: [{ code: "c", detail: "d".repeat(1_000) }] }) }]).deps),
+    );
+    expect(detail.ok === false && detail.error).toHaveLength(500);
+    const text = await sendEvent({}, opts(world([{ status: 400, body: "t".repeat(1_000) }]).deps));
+    expect(text.ok === false && text.error).toBe(`400 ${"t".repeat(200)}`);
+    const noErrors = await sendEvent({}, opts(world([{ status: 400, body: '{"message":"nope"}' }]).deps));
+    expect(noErrors).toMatchObject({ error: '400 {"message":"nope"}' });
+    const bare = await sendEvent({}, opts(world([{ status: 400, body: '{"errors":[{}]}' }]).deps));
+    expect(bare).toMatchObject({ error: "400 : " });
+  });
+
+  it("without a deadline the budget is maxAttempts × (request timeout + longest backoff)", async () => {
+    // each request takes 6 s: 3 × (5 s + 1 s) = 18 s leaves room for a third try after two (12.2 s)
+    const w = world([503, 503, 503]);
+    const fetch = w.deps.fetch;
+    w.deps.fetch = async (url, init) => {
+      w.advance(6_000);
+      return fetch(url, init);
+    };
+    expect(await sendEvent({}, opts(w.deps))).toMatchObject({ attempts: 3, status: 503 });
+  });
+
   it("the default policy: 3 attempts, 10 s per request", () => {
     expect(DEFAULT_POLICY).toEqual({ maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 10_000, timeoutMs: 10_000, minRequestMs: 1_000 });
   });

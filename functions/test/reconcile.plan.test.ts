@@ -6,12 +6,15 @@
 import type Stripe from "stripe";
 import {
   advance,
+  canTakeLease,
   isCovered,
   later,
   narrowed,
+  pastWindow,
   RETENTION_SECONDS,
   startOf,
   toApply,
+  widened,
   windowAt,
   type Cursor,
   type Lease,
@@ -241,5 +244,54 @@ describe("the reconcile pass", () => {
     const s = await reconcileEvents(deps(w), opts({ mode: { kind: "backfill", since: w.events[12]!.created } }));
     expect(s).toMatchObject({ applied: 38, mode: "backfill" });
     expect(w.requests.every((r) => r.delivery_success === undefined)).toBe(true);
+  });
+});
+
+describe("cursor rules at their edges", () => {
+  it("no cursor covers nothing", () => {
+    expect(isCovered(null, ev("evt_1", 5))).toBe(false);
+  });
+
+  it("the later of two cursors: either may be missing; the same second merges the ids once", () => {
+    const a: Cursor = { created: 10, ids: ["x"] };
+    expect(later(a, null)).toBe(a);
+    expect(later(null, a)).toBe(a);
+    expect(later({ created: 9, ids: ["y"] }, a)).toBe(a);
+    expect(later(a, { created: 10, ids: ["x", "y"] })).toEqual({ created: 10, ids: ["x", "y"] });
+  });
+
+  it("a window applied to its end moves the cursor past its last second", () => {
+    expect(pastWindow(1_000)).toEqual({ created: 1_001, ids: [] });
+    expect(isCovered(pastWindow(1_000), ev("evt_last", 1_000))).toBe(true);
+    expect(isCovered(pastWindow(1_000), ev("evt_next", 1_001))).toBe(false);
+  });
+
+  it("a lease is free when there is none, when it has run out (at its very end), or when it is our own", () => {
+    const lease: Lease = { holder: "run-a", until: 5_000 };
+    expect(canTakeLease(null, "run-b", 4_000)).toBe(true);
+    expect(canTakeLease(undefined, "run-b", 4_000)).toBe(true);
+    expect(canTakeLease(lease, "run-b", 4_999)).toBe(false);
+    expect(canTakeLease(lease, "run-b", 5_000)).toBe(true);
+    expect(canTakeLease(lease, "run-a", 4_000)).toBe(true);
+  });
+
+  it("start: a cursor exactly at Stripe's edge loses nothing; one second before it loses that second", () => {
+    const now = 2_000_000_000;
+    const oldest = now - RETENTION_SECONDS + 600;
+    expect(startOf(null, oldest, now)).toEqual({ from: oldest, gap: null });
+    expect(startOf({ created: oldest + 60, ids: [] }, 0, now)).toEqual({ from: oldest, gap: null });
+    expect(startOf({ created: oldest, ids: [] }, 0, now)).toEqual({ from: oldest, gap: null });
+    expect(startOf({ created: oldest - 1, ids: [] }, 0, now)).toEqual({ from: oldest, gap: { from: oldest - 1, to: oldest } });
+  });
+
+  it("a window ending exactly where settling begins stays open-ended; one second earlier it is closed", () => {
+    const now = 1_000_000;
+    expect(windowAt(now - 300 - 99, 100, now)).toEqual({ gte: now - 399 });
+    expect(windowAt(now - 300 - 100, 100, now)).toEqual({ gte: now - 400, lte: now - 301 });
+  });
+
+  it("after a light window the next looks four times as far, never past what Stripe keeps", () => {
+    expect(widened(100)).toBe(400);
+    expect(widened(RETENTION_SECONDS)).toBe(RETENTION_SECONDS);
   });
 });
