@@ -102,7 +102,7 @@ const LANES = {
       "config",
     ],
   },
-  admin: { mutate: src("admin/**/*.ts"), tests: ["admin.csv", "admin.functions", "admin.funnel", "admin.query", "shared"] },
+  admin: { mutate: src("admin/**/*.ts"), tests: ["admin.csv", "admin.export", "admin.functions", "admin.funnel", "admin.query", "shared"] },
   order: {
     mutate: src("order/**/*.ts", "offer/**/*.ts", "config.ts", "preorder/**/*.ts"),
     tests: [
@@ -119,7 +119,15 @@ const LANES = {
   reconcile: { mutate: src("reconcile/**/*.ts"), tests: ["reconcile.plan", "reconcile.klaviyo", "reconcile.integration"] },
   wiring: {
     mutate: src("index.ts"),
-    tests: ["webhook.signature", "checkout.integration", "admin.functions", "admin.funnel", "order.status", "klaviyo.trigger"],
+    tests: [
+      "webhook.signature",
+      "checkout.integration",
+      "admin.export",
+      "admin.functions",
+      "admin.funnel",
+      "order.status",
+      "klaviyo.trigger",
+    ],
   },
 };
 
