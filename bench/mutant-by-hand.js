@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `node bench/mutant-by-hand.js <file under functions/src> <suite>[,<suite>…] [--module-level] [--write]`
+ * `node bench/mutant-by-hand.js <file under functions/src> <suite>[,<suite>…] [--module-level] [--lines=A-B] [--write]`
  *
  * Re-tests the surviving mutants of one file from the last Stryker report (reports/mutation/mutation.json)
  * without Stryker: each mutant is written into the real source file, the named suites run with plain jest
@@ -26,6 +26,12 @@ if (!file || !suites) {
   process.stderr.write("usage: node bench/mutant-by-hand.js <file under functions/src> <suite,…> [--module-level] [--write]\n");
   process.exit(2);
 }
+/** --lines=80-90: only the mutants that start on those lines */
+const lines = flags
+  .find((f) => f.startsWith("--lines="))
+  ?.slice(8)
+  .split("-")
+  .map(Number);
 const report = JSON.parse(fs.readFileSync(path.join(root, "reports/mutation/mutation.json"), "utf8"));
 const key = `functions/src/${file}`;
 const entry = report.files[key];
@@ -58,7 +64,8 @@ const mutants = entry.mutants
   .map((m) => ({ m, start: at(m.location.start), end: at(m.location.end) }))
   .map((x) => ({ ...x, text: original.slice(x.start, x.end) }))
   .filter((x) => !isExplained(x.m, x.text))
-  .filter((x) => !flags.includes("--module-level") || moduleLevel(x.start));
+  .filter((x) => !flags.includes("--module-level") || moduleLevel(x.start))
+  .filter((x) => !lines || (x.m.location.start.line >= lines[0] && x.m.location.start.line <= lines[1]));
 
 const restore = () => fs.writeFileSync(srcPath, original);
 // The loop below awaits each jest run, so a Ctrl-C or kill reaches these and the source is put back.

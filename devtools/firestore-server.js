@@ -2,7 +2,7 @@
 /**
  * The embedded Firestore server (`@firestore-emulator/server`): a Firestore gRPC server in Node that the real
  * Admin SDK talks to, for machines without Java 21. The package has no transaction isolation; this wrapper adds
- * it (devtools/firestore-isolation.js), and nested-field reads (devtools/firestore-nested.js). It has no
+ * it (devtools/firestore-isolation.js), and nested-field reads (devtools/firestore-nested.js), and null filters (devtools/firestore-unary.js). It has no
  * BatchWrite, no rules, no transforms of nested fields, applies only the first server transform of a write and
  * fires no triggers; see the README, "What runs where". It runs in its own process (like the real emulator), so
  * that its CPU does not compete with the code under test.
@@ -84,6 +84,8 @@ if (require.main === module) {
   if (process.env.ROLITT_FIRESTORE_FAST !== "0") require("./firestore-speed").speedUp(pkg);
   // Queries and ordering on nested fields (`stripe.sessionId`), as Firestore has them (devtools/firestore-nested.js).
   require("./firestore-nested").nestedFields(pkg);
+  // `== null` / `!= null` filters, which the package ignores (devtools/firestore-unary.js).
+  require("./firestore-unary").unaryFilters(pkg);
   const port = Number(process.argv[2] ?? 8080);
   const options = {
     isolation: process.env.ROLITT_FIRESTORE_ISOLATION !== "0",

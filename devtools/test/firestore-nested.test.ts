@@ -2,21 +2,13 @@
  * Nested-field reads of the embedded Firestore (devtools/firestore-nested.js): filters, ordering and counts on
  * `a.b` answer as Firestore does, through the real client over gRPC.
  */
-import { Firestore } from "@google-cloud/firestore";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startFirestore } = require("../firestore-server") as {
-  startFirestore: (o?: object) => Promise<{ host: string; stop: () => void }>;
-};
+import type { Firestore } from "@google-cloud/firestore";
+import { ids, seededFirestore } from "./helpers/seeded-firestore";
 
-let server: Awaited<ReturnType<typeof startFirestore>>;
 let db: Firestore;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  server = await startFirestore();
-  const saved = process.env.FIRESTORE_EMULATOR_HOST;
-  process.env.FIRESTORE_EMULATOR_HOST = server.host;
-  db = new Firestore({ projectId: "demo-nested" });
-  process.env.FIRESTORE_EMULATOR_HOST = saved;
   const docs: Record<string, Record<string, unknown>> = {
     a: { stripe: { sessionId: "cs_1", amount: 300 }, attribution: { utm: { campaign: "x" } } },
     b: { stripe: { sessionId: "cs_2", amount: 100 } },
@@ -24,16 +16,9 @@ beforeAll(async () => {
     d: { stripe: "not a map" },
     e: { other: 1 },
   };
-  const batch = db.batch();
-  for (const [id, data] of Object.entries(docs)) batch.set(db.collection("orders").doc(id), data);
-  await batch.commit();
+  ({ db, stop } = await seededFirestore("demo-nested", docs));
 });
-afterAll(async () => {
-  await db?.terminate();
-  server?.stop();
-});
-
-const ids = async (q: FirebaseFirestore.Query) => (await q.get()).docs.map((d) => d.id);
+afterAll(() => stop?.());
 
 describe("embedded Firestore: nested fields", () => {
   it("an equality filter on a nested field finds its documents; a path through a non-map or a missing map finds none", async () => {

@@ -129,7 +129,14 @@ describe("the list", () => {
       color: "khaki",
       status: "created",
       amount: 9900,
+      createdAt: "2026-11-20T00:00:00.000Z",
+      hold: false,
+      flagged: false,
     });
+    const held = await call(adminOrders as unknown as Fn, { hold: true });
+    expect(held.rows[0]).toMatchObject({ preorderNumber: docs[2]!.preorderNumber, hold: true, flagged: false });
+    const flagged = await call(adminOrders as unknown as Fn, { flagged: true });
+    expect(flagged.rows[0]).toMatchObject({ preorderNumber: docs[3]!.preorderNumber, hold: false, flagged: true });
   });
 
   it.each([
@@ -152,6 +159,11 @@ describe("the list", () => {
     expect(await q(docs[3]!.preorderNumber.toLowerCase())).toEqual([docs[3]!.preorderNumber]);
     expect(await q("SAME@example.com")).toEqual([docs[8]!.preorderNumber, docs[7]!.preorderNumber]);
     expect(await q("pi_known")).toEqual([docs[8]!.preorderNumber]);
+    // the list's filters apply to what a search finds; a mapping to a deleted preorder finds nothing
+    const filtered = await call(adminOrders as unknown as Fn, { q: "same@example.com", status: "succeeded" });
+    expect(numbers(filtered.rows)).toEqual([docs[7]!.preorderNumber]);
+    await db().collection("stripe_payment_intents").doc("pi_orphan").set({ preorderId: "preDeletedLongAgo" });
+    expect(await q("pi_orphan")).toEqual([]);
     const session = stripe.server.state.createSession(
       {
         mode: "payment",
@@ -177,6 +189,35 @@ describe("the list", () => {
     expect(err.details).toEqual({ field: "status" });
     expect((await errorOf(call(adminOrders as unknown as Fn, { q: "hello there" }))).details).toEqual({ field: "q" });
     expect((await errorOf(call(adminFunnel as unknown as Fn, { from: "2026-11-02", to: "2026-11-01" }))).code).toBe("invalid-argument");
+  });
+
+  // Last in this block: it adds held orders to the list's set.
+  it("the on-hold list finds held orders however old, newest first, each once across pages (ties included)", async () => {
+    const hold = { reason: "dispute", since: Timestamp.now(), disputeId: "dp_x" };
+    const tie = new Date(Date.UTC(2026, 9, 15, 8));
+    const older = [
+      await seed({ status: "succeeded", hold }, new Date(Date.UTC(2026, 9, 1))),
+      await seed({ status: "succeeded", hold }, tie),
+      await seed({ status: "refunded", hold }, tie),
+      await seed({ status: "succeeded", hold }, new Date(Date.UTC(2026, 8, 1))),
+    ];
+    // newer orders than a page, none held: the held ones must still be found
+    for (let i = 0; i < 3; i++) await seed({ status: "succeeded" }, new Date(Date.UTC(2026, 10, 25, i)));
+    const want = [docs[2]!, ...older]
+      .sort((a, b) => b.createdAt.toMillis() - a.createdAt.toMillis() || (b.preorderId < a.preorderId ? -1 : 1))
+      .map((d) => d.preorderNumber as string);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 10; i++) {
+      const page = await call(adminOrders as unknown as Fn, { hold: true, pageSize: 1, ...(cursor && { cursor }) });
+      seen.push(...numbers(page.rows));
+      if (!page.next) break;
+      cursor = page.next;
+    }
+    expect(seen).toEqual(want);
+    expect(numbers((await call(adminOrders as unknown as Fn, { hold: true, status: "refunded" })).rows)).toEqual([
+      older[2]!.preorderNumber,
+    ]);
   });
 });
 
@@ -208,8 +249,21 @@ describe("an order's story and the refund", () => {
     ]);
     expect(story.deliveries).toEqual([expect.objectContaining({ key: "succeeded", state: "failed", attempts: 3, lastError: "HTTP 500" })]);
     expect(story.customer).toMatchObject({ name: "陈大文" });
-    expect((await errorOf(call(adminOrder as unknown as Fn, { preorderId: "nosuchorder" }))).code).toBe("not-found");
-    expect((await errorOf(call(adminOrder as unknown as Fn, { preorderId: "../x" }))).code).toBe("invalid-argument");
+    const missing = await errorOf(call(adminOrder as unknown as Fn, { preorderId: "nosuchorder" }));
+    expect([missing.code, missing.message]).toEqual(["not-found", "No such preorder"]);
+    for (const preorderId of ["../x", "x/", " x", "", 42, "a".repeat(161)]) {
+      const bad = await errorOf(call(adminOrder as unknown as Fn, { preorderId }));
+      expect([bad.code, bad.message, bad.details]).toEqual([
+        "invalid-argument",
+        "preorderId is missing or malformed",
+        { field: "preorderId" },
+      ]);
+    }
+    for (const data of [null, {}])
+      expect((await errorOf(call(adminOrder as unknown as Fn, data))).details).toEqual({ field: "preorderId" });
+    expect((await call(adminOrder as unknown as Fn, { preorderId: "a".repeat(160) }).catch((e: HttpsError) => e.code)) as string).toBe(
+      "not-found",
+    );
   });
 
   it("refunds a paid order once through Stripe with an idempotency key, and audits each attempt", async () => {
@@ -231,11 +285,25 @@ describe("an order's story and the refund", () => {
     expect(again.refundId).toBe(first.refundId);
     const posts = stripe.requests().filter((r) => r.path === "/v1/refunds");
     expect(posts.map((r) => r.idempotencyKey)).toEqual([`refund-${d.preorderId}`, `refund-${d.preorderId}`]);
-    expect(posts[0]!.params).toMatchObject({ payment_intent: pi, metadata: { preorder_id: d.preorderId, admin_uid: "admin-1" } });
+    expect(posts[0]!.params).toMatchObject({
+      payment_intent: pi,
+      reason: "requested_by_customer",
+      metadata: { preorder_id: d.preorderId, admin_uid: "admin-1" },
+    });
     expect(stripe.server.state.charges.get(stripe.server.state.paymentIntents.get(pi).latest_charge).amount_refunded).toBe(9900);
 
     const unpaid = await seed({ status: "created" });
-    expect((await errorOf(call(adminRefund as unknown as Fn, { preorderId: unpaid.preorderId }))).code).toBe("failed-precondition");
+    const refused = await errorOf(call(adminRefund as unknown as Fn, { preorderId: unpaid.preorderId }));
+    expect([refused.code, refused.message]).toEqual(["failed-precondition", "Only a paid order can be refunded (this one is created)"]);
+    // paid on paper but without a PaymentIntent (e.g. restored by hand): nothing to refund, Stripe never called
+    const noPi = await seed({ status: "succeeded", stripe: { sessionId: null, customerId: null, paymentIntentId: null } });
+    const before = stripe.requests().length;
+    expect((await errorOf(call(adminRefund as unknown as Fn, { preorderId: noPi.preorderId }))).message).toBe(
+      "Only a paid order can be refunded (this one is succeeded)",
+    );
+    const gone = await errorOf(call(adminRefund as unknown as Fn, { preorderId: "nosuchorder" }));
+    expect([gone.code, gone.message]).toEqual(["not-found", "No such preorder"]);
+    expect(stripe.requests().length).toBe(before);
 
     const audit = (await db().collection("admin_audit").get()).docs.map((a) => a.data());
     expect(audit.filter((a) => a.preorderId === d.preorderId)).toEqual([
@@ -286,6 +354,49 @@ describe("re-sending a Klaviyo delivery", () => {
       );
       const story = await call(adminOrder as unknown as Fn, { preorderId: d.preorderId });
       expect(story.deliveries).toEqual([expect.objectContaining({ key: "created", state: "sent" })]);
+    } finally {
+      await k.close();
+    }
+  });
+
+  it("refuses what cannot be re-sent, in words, audited, and never calls Klaviyo", async () => {
+    const k = await startSink();
+    try {
+      const d = await seed({ status: "succeeded" });
+      const set = (key: string, data: object) =>
+        db()
+          .collection("klaviyo_deliveries")
+          .doc(`${d.preorderId}_${key}`)
+          .set({ preorderId: d.preorderId, attempts: 1, updatedAt: Timestamp.now(), ...data });
+      await set("created", { state: "sent" });
+      await set("succeeded", { state: "invalid" });
+      await set("refunded", { state: "failed", retryable: false, lastError: "HTTP 400" });
+      await set("expired", { state: "retrying", retryable: false });
+      const refusal = async (key: unknown) => {
+        const e = await errorOf(call(adminResend as unknown as Fn, { preorderId: d.preorderId, key }));
+        return [e.code, e.message];
+      };
+      expect(await refusal("created")).toEqual(["failed-precondition", "This delivery cannot be re-sent (it is sent)"]);
+      expect(await refusal("succeeded")).toEqual(["failed-precondition", "This delivery cannot be re-sent (it is invalid)"]);
+      expect(await refusal("refunded")).toEqual([
+        "failed-precondition",
+        "This delivery cannot be re-sent (it is failed, refused by Klaviyo)",
+      ]);
+      expect(await refusal("expired")).toEqual(["failed-precondition", "This delivery cannot be re-sent (it is retrying)"]);
+      expect(await refusal("failed")).toEqual(["not-found", "No such Klaviyo delivery"]);
+      for (const key of [undefined, 7, "Created", "xcreated", "createdx", ""])
+        expect(await refusal(key)).toEqual(["invalid-argument", 'key must be a status or "subscribe"']);
+      expect(k.sink.events()).toHaveLength(0);
+      const audit = (await db().collection("admin_audit").where("preorderId", "==", d.preorderId).get()).docs.map((a) => a.data().result);
+      expect(audit).toEqual(
+        expect.arrayContaining([
+          { ok: false, key: "created", error: "not re-sendable: sent" },
+          { ok: false, key: "succeeded", error: "not re-sendable: invalid" },
+          { ok: false, key: "refunded", error: "not re-sendable: failed" },
+          { ok: false, key: "expired", error: "not re-sendable: retrying" },
+        ]),
+      );
+      expect(audit).toHaveLength(4);
     } finally {
       await k.close();
     }
