@@ -322,6 +322,8 @@ class StripeState {
       metadata: {},
     });
     charge.refunds = { object: "list", data: [refund], has_more: false, url: `/v1/charges/${charge.id}/refunds` };
+    this.refunds ??= new Map(); // GET /v1/refunds/:id
+    this.refunds.set(refund.id, refund);
     return [this.event("refund.created", refund), this.event("charge.refunded", charge)];
   }
 }

@@ -87,6 +87,15 @@ function handleWebhookSupport(state, prices, method, path, params) {
     const charge = state.charges.get(m[1]);
     return charge ? { status: 200, body: clone(charge) } : stripeError(404, `No such charge: '${m[1]}'`, { code: "resource_missing" });
   }
+  // GET /v1/refunds/:id and /v1/disputes/:id, as the console's search asks Stripe for the PaymentIntent
+  if (method === "GET" && (m = path.match(/^\/v1\/refunds\/([^/]+)$/))) {
+    const refund = state.refunds?.get(m[1]);
+    return refund ? { status: 200, body: clone(refund) } : stripeError(404, `No such refund: '${m[1]}'`, { code: "resource_missing" });
+  }
+  if (method === "GET" && (m = path.match(/^\/v1\/disputes\/([^/]+)$/))) {
+    const d = [...(state.disputes?.values() ?? [])].find((x) => x.id === m[1]);
+    return d ? { status: 200, body: clone(d) } : stripeError(404, `No such dispute: '${m[1]}'`, { code: "resource_missing" });
+  }
   return null;
 }
 

@@ -221,6 +221,63 @@ describe("the list", () => {
   });
 });
 
+describe("search through Stripe's objects", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { dispute } = require("../../devtools/stripe-server/webhook-support") as { dispute: (s: unknown, id: string) => any[] };
+  const q = async (term: string) => (await call(adminOrders as unknown as Fn, { q: term })).rows.map((r: any) => r.preorderNumber);
+  const sessionFor = (params: Record<string, unknown>) =>
+    stripe.server.state.createSession(
+      {
+        mode: "payment",
+        success_url: "http://x",
+        line_items: [{ price_data: { currency: "usd", unit_amount: 9900, product_data: { name: "R" } } }],
+        ...params,
+      },
+      stripe.server.prices,
+    );
+
+  it("a PaymentIntent we never mapped, its charge, refund and dispute all lead to the preorder its metadata names", async () => {
+    const p = await seed({ status: "succeeded" });
+    const session = sessionFor({ payment_intent_data: { metadata: { preorder_id: p.preorderId } } });
+    stripe.server.state.pay(session.id);
+    const pi = stripe.server.state.sessions.get(session.id).payment_intent as string;
+    const charge = stripe.server.state.paymentIntents.get(pi).latest_charge as string;
+    const refund = stripe.server.state.refund(session.id, { amount: 100 })[0].data.object.id as string;
+    const disputeId = dispute(stripe.server.state, session.id)[0].data.object.id as string;
+    for (const term of [pi, charge, refund, disputeId]) expect([term, await q(term)]).toEqual([term, [p.preorderNumber]]);
+    for (const term of ["pi_nope123", "ch_nope123", "re_nope123", "dp_nope123", "cus_nope123"]) expect(await q(term)).toEqual([]);
+  });
+
+  it("a session without metadata leads through client_reference_id, or through its PaymentIntent", async () => {
+    const a = await seed({ status: "created" });
+    expect(await q(sessionFor({ client_reference_id: a.preorderId }).id)).toEqual([a.preorderNumber]);
+    const b = await seed({ status: "succeeded" });
+    const viaPi = sessionFor({ payment_intent_data: { metadata: { preorder_id: b.preorderId } } });
+    stripe.server.state.pay(viaPi.id);
+    expect(await q(viaPi.id)).toEqual([b.preorderNumber]);
+    expect(await q(sessionFor({}).id)).toEqual([]); // an unpaid session of another sale
+  });
+
+  it("a customer leads to the preorders of its email; a deleted customer to none", async () => {
+    const c = await seed({ status: "succeeded", email: "customer.search@example.com" });
+    const live = stripe.server.state.createCustomer({ email: "Customer.Search@example.com " });
+    expect(await q(live.id)).toEqual([c.preorderNumber]);
+    const gone = stripe.server.state.createCustomer({ email: "customer.search@example.com" });
+    const del = await fetch(`${stripe.url}/v1/customers/${gone.id}`, { method: "DELETE", headers: { authorization: "Bearer sk_test_x" } });
+    expect(del.status).toBe(200);
+    expect(await q(gone.id)).toEqual([]);
+  });
+
+  it("Stripe failing during a search fails the call, and is not blamed on the operator's input", async () => {
+    // the Stripe client's first try and its 2 retries
+    stripe.server.failNext({ count: 3, status: 500, path: "/v1/charges" });
+    const err = await errorOf(call(adminOrders as unknown as Fn, { q: "ch_whatever123" }));
+    expect(stripe.server.failures.filter((f: { count: number }) => f.count > 0)).toEqual([]);
+    expect((err as { code?: string }).code).not.toBe("invalid-argument");
+    expect(err.message).not.toMatch(/Search by/);
+  });
+});
+
 describe("an order's story and the refund", () => {
   it("shows the ledger timeline in Stripe order and the Klaviyo deliveries", async () => {
     const d = await seed({ status: "succeeded", customer: { name: "陈大文", phone: "+85255550000", shipping: null } });

@@ -7,6 +7,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { onPreorderCounted, type WrittenEvent } from "../src/admin/funnel-trigger";
 import { addTo, daysBetween, dimsOf, emptyCounter, funnelOf, metricsFor, SHARDS } from "../src/admin/funnel";
 import { db } from "../src/shared/firestore";
+import { adminFunnel } from "../src/index";
 
 describe("funnel maths", () => {
   it("a status implies its metrics (a refund implies a payment)", () => {
@@ -106,5 +107,40 @@ describe("onPreorderCounted (Firestore)", () => {
     const shards = await db().collection("funnel_counters").get();
     expect(shards.size).toBeGreaterThan(3);
     expect(shards.docs.every((d) => /^2026-10-05_\d{2}$/.test(d.id))).toBe(true);
+  });
+
+  it("a deletion, a document without createdAt and an unknown status count nothing and do not fail", async () => {
+    const before = await readFunnel();
+    await expect(onPreorderCounted(event("p1", base("refunded", "launch"), null))).resolves.toBeUndefined();
+    await expect(onPreorderCounted(event("p9", null, { ...base("created"), createdAt: undefined }))).resolves.toBeUndefined();
+    await expect(onPreorderCounted(event("p9", null, { ...base("created"), createdAt: "2026-10-05" }))).resolves.toBeUndefined();
+    await expect(onPreorderCounted(event("p8", base("created"), base("archived")))).resolves.toBeUndefined();
+    expect(await readFunnel()).toEqual(before);
+    expect((await db().collection("funnel_marks").doc("p9").get()).exists).toBe(false);
+  });
+
+  it("the console's adminFunnel reads these counters: a range, the 30 days to `to`, or the 30 days to today", async () => {
+    const call = (data: unknown) =>
+      (adminFunnel as unknown as { run: (r: unknown) => Promise<any> }).run({
+        data,
+        auth: { uid: "admin-1", token: { admin: true } },
+        rawRequest: {},
+        acceptsStreaming: false,
+      });
+    const day = await call({ from: "2026-10-05", to: "2026-10-05" });
+    expect(day).toEqual(await readFunnel());
+    expect(day.overall).toMatchObject({ started: 4, paid: 2 });
+
+    const toOnly = await call({ to: "2026-10-20" });
+    expect([toOnly.from, toOnly.to, toOnly.byDay.length]).toEqual(["2026-09-21", "2026-10-20", 30]);
+    expect(toOnly.overall).toEqual(day.overall);
+
+    const today = new Date().toISOString().slice(0, 10);
+    for (const data of [{}, null, { from: "", to: "" }, { from: 5, to: 7 }]) {
+      const f = await call(data);
+      expect([f.to, f.byDay.length]).toEqual([today, 30]);
+      expect(f.from).toBe(new Date(Date.parse(`${today}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10));
+    }
+    await expect(call({ from: "2026-10-06", to: "2026-10-05" })).rejects.toMatchObject({ code: "invalid-argument" });
   });
 });
