@@ -260,9 +260,23 @@ it("a hard crash leaves the lease behind: runs skip until it runs out, then take
     .collection("reconcile_state")
     .doc("stripe")
     .set({ lease: { holder: "scheduled-dead", until: Date.now() + 1500 } });
-  expect((await scheduledReconcile(FAST)).skipped).toMatchObject({ holder: "scheduled-dead" });
+  let redrives = 0;
+  const failingRedrive = async (): Promise<never> => {
+    redrives++;
+    throw new Error("Klaviyo is down");
+  };
+  const skipped = await scheduledReconcile(FAST, realDeps(), failingRedrive);
+  expect(skipped.skipped).toMatchObject({ holder: "scheduled-dead" });
+  // a skipped run does nothing after the Stripe pass: no sweep, no Klaviyo re-drive
+  expect([skipped.sweep, skipped.klaviyo, redrives]).toEqual([undefined, undefined, 0]);
   await new Promise((r) => setTimeout(r, 1600));
-  expect(await scheduledReconcile(FAST)).toMatchObject({ skipped: null, stoppedBy: "done" });
+  const taken = await scheduledReconcile(FAST, realDeps(), failingRedrive);
+  expect(taken).toMatchObject({ skipped: null, stoppedBy: "done" });
+  // the run goes on to its sweep, and a failing re-drive is recorded, not thrown
+  expect(taken.sweep).toMatchObject({ examined: expect.any(Number), errors: 0 });
+  expect([taken.klaviyo, redrives]).toEqual([{ error: "Klaviyo is down" }, 1]);
+  const lastRun = (await db().collection("reconcile_state").doc("stripe").get()).get("lastRun");
+  expect(lastRun).toMatchObject({ runId: taken.runId, klaviyo: { error: "Klaviyo is down" } });
   expect(await wrong(made)).toEqual([]);
 });
 
@@ -292,40 +306,70 @@ it("a backfill --since recovers events whose delivery succeeded but whose proces
 });
 
 describe("the sweep of preorders that can't still be open", () => {
-  async function aged(made: Made) {
+  async function aged(made: { preorderId: string }, hours = 26) {
     await db()
       .collection("preorders")
       .doc(made.preorderId)
-      .update({ createdAt: new Date(Date.now() - 26 * 3600_000) });
+      .update({ createdAt: new Date(Date.now() - hours * 3600_000) });
   }
+  const sleeps: number[] = [];
   const sweepDeps = {
     retrieveSession: async (id: string) => (await stripeClient()).checkout.sessions.retrieve(id),
     nowMs: Date.now,
-    sleep: async () => undefined,
+    sleep: async (ms: number) => void sleeps.push(ms),
   };
+  /** A preorder the callable wrote, with the given Stripe session id (or none). */
+  async function bare(id: string, sessionId: string | null) {
+    const doc = newPreorder({
+      preorderId: id,
+      preorderNumber: `ROL-7${id.slice(-7)}`,
+      email: `${id}@example.com`,
+      color: "khaki",
+      locale: "en",
+      amount: 9900,
+      currency: "usd",
+    });
+    await db()
+      .collection("preorders")
+      .doc(id)
+      .set({ ...doc, stripe: { sessionId, customerId: null, paymentIntentId: null } });
+    return { preorderId: id };
+  }
 
   it("asks Stripe for each session and applies what it says: paid → succeeded, expired → expired, open → left", async () => {
-    const [paid, expired, open] = await Promise.all(
-      ["pay", "decline twice then expire", "pay"].map((kind, i) =>
+    const [paid, expired, open, recent] = await Promise.all(
+      ["pay", "decline twice then expire", "pay", "pay"].map((kind, i) =>
         makeLifecycle({ stripe: stripe.server, db: db(), newPreorder, kind, n: 900 + i, tag: "sweep" }),
       ),
     );
     // the third one's session is still open: its events are forgotten and the session reopened
     const s = stripe.server.state.sessions.get(open.sessionId);
     Object.assign(s, { status: "open", payment_status: "unpaid" });
-    for (const m of [paid, expired, open]) await aged(m); // none of their events was ever delivered
+    // none of their events was ever delivered; oldest first: the sweep examines them in this order
+    await aged(paid, 30);
+    await aged(expired, 29);
+    await aged(open, 28);
+    const unknown = await bare("sweepUnknownSession01", "cs_test_nosuchsessionanywhere");
+    await aged(unknown, 27);
+    const sessionless = await bare("sweepWithoutSession01", null);
+    await aged(sessionless, 26);
+    await aged(recent, 24.5); // past the session's 24 h but not its hour of margin
     const young = await makeLifecycle({ stripe: stripe.server, db: db(), newPreorder, kind: "pay", n: 950, tag: "sweep" });
 
     const out = await sweepExpired(sweepDeps);
-    expect(out.changed.sort()).toEqual([paid.preorderId, expired.preorderId].sort());
-    const st = await statuses([paid, expired, open, young]);
-    expect([...st.values()]).toEqual(["succeeded", "expired", "created", "created"]);
+    expect(out).toEqual({ examined: 5, applied: 2, unchanged: 0, left: 2, errors: 1, changed: [paid.preorderId, expired.preorderId] });
+    // 100 ms between Stripe requests: 4 sessions asked for, a pause before each but the first
+    expect(sleeps).toEqual([100, 100, 100]);
+    const st = await statuses([paid, expired, open, recent, young]);
+    expect([...st.values()]).toEqual(["succeeded", "expired", "created", "created", "created"]);
     const doc = (await db().collection("preorders").doc(paid.preorderId).get()).data()!;
     expect(doc.customer).toMatchObject({ name: "Ada Shopper" });
     expect(doc.stripe.paymentIntentId).toMatch(/^pi_/);
     expect(doc.lastEventId).toBe(`sweep:${paid.sessionId}`);
-    // a second sweep changes nothing more
+    // the PaymentIntent now leads to its preorder, as if the webhook had applied the session
+    expect((await db().collection("stripe_payment_intents").doc(doc.stripe.paymentIntentId).get()).get("preorderId")).toBe(paid.preorderId);
+    // a second sweep changes nothing more, and asks again about what it could not settle
     const again = await sweepExpired(sweepDeps);
-    expect(again.changed).toEqual([]);
+    expect(again).toEqual({ examined: 3, applied: 0, unchanged: 0, left: 2, errors: 1, changed: [] });
   });
 });

@@ -19,6 +19,7 @@ import {
   type Cursor,
   type Lease,
 } from "../src/reconcile/plan";
+import { SESSION_LIFETIME_SECONDS, SWEEP_MARGIN_SECONDS, verdictOf } from "../src/reconcile/sweep";
 import { LeaseLostError, reconcileEvents, DEFAULT_OPTIONS, type Deps, type RunOptions, type StoredState } from "../src/reconcile/run";
 
 const ev = (id: string, created: number) => ({ id, created });
@@ -293,5 +294,49 @@ describe("cursor rules at their edges", () => {
   it("after a light window the next looks four times as far, never past what Stripe keeps", () => {
     expect(widened(100)).toBe(400);
     expect(widened(RETENTION_SECONDS)).toBe(RETENTION_SECONDS);
+  });
+});
+
+describe("the sweep's verdict on a retrieved session (pure)", () => {
+  const NOW = 1_800_000_000;
+  it.each([
+    [
+      { status: "expired", payment_status: "unpaid", expires_at: NOW - 10 },
+      { kind: "apply", type: "checkout.session.expired" },
+    ],
+    [
+      { status: "complete", payment_status: "paid", expires_at: NOW - 10 },
+      { kind: "apply", type: "checkout.session.completed" },
+    ],
+    [
+      { status: "complete", payment_status: "no_payment_required", expires_at: NOW - 10 },
+      { kind: "apply", type: "checkout.session.completed" },
+    ],
+    [
+      { status: "complete", payment_status: "unpaid", expires_at: NOW - 10 },
+      { kind: "leave", reason: "payment still settling" },
+    ],
+    [
+      { status: "open", payment_status: "unpaid", expires_at: NOW + 1 },
+      { kind: "leave", reason: "session still open" },
+    ],
+    [
+      { status: "open", payment_status: "unpaid", expires_at: NOW },
+      { kind: "leave", reason: "session open past expires_at" },
+    ],
+    [
+      { status: "open", payment_status: "paid", expires_at: NOW - 1 },
+      { kind: "leave", reason: "session open past expires_at" },
+    ],
+    [
+      { status: null, payment_status: "paid", expires_at: NOW - 1 },
+      { kind: "leave", reason: "session open past expires_at" },
+    ],
+  ])("%j → %j", (session, verdict) => {
+    expect(verdictOf(session as never, NOW)).toEqual(verdict);
+  });
+
+  it("a session is swept 24 h (Checkout's default lifetime) + 1 h after its preorder was created", () => {
+    expect([SESSION_LIFETIME_SECONDS, SWEEP_MARGIN_SECONDS]).toEqual([86_400, 3_600]);
   });
 });
