@@ -187,15 +187,23 @@ describe("getOrderStatus: what it refuses, and how it fails", () => {
     expect(await get(`/api/order-status?session_id=cs_test_nosuchsession123`)).toMatchObject({ status: 404, body: NOT_FOUND_BODY });
   });
 
+  const SESSION_WORDS = "session_id is not a Checkout Session id";
   it.each([
-    ["a session id with something before it", "session_id=xcs_test_12345678", "session_id"],
-    ["a session id with something after it", "session_id=cs_test_12345678!", "session_id"],
-    ["a preorder id with a slash", "session_id=cs_test_12345678&preorder_id=a%2Fb", "preorder_id"],
-    ["a preorder id of 65 characters", `session_id=cs_test_12345678&preorder_id=${"a".repeat(65)}`, "preorder_id"],
-    ["a signed-link id with a dot", "id=a.b&sig=x", "id"],
-    ["no identifying parameter", "", "session_id"],
-  ])("%s → 400 naming the field", async (_, query, field) => {
-    expect(bad(await get(`/api/order-status?${query}`))).toEqual([400, "invalid_argument", field]);
+    ["a session id with something before it", "session_id=xcs_test_12345678", "session_id", SESSION_WORDS],
+    ["a session id with something after it", "session_id=cs_test_12345678!", "session_id", SESSION_WORDS],
+    ["a preorder id with a slash", "session_id=cs_test_12345678&preorder_id=a%2Fb", "preorder_id", "preorder_id is malformed"],
+    [
+      "a preorder id of 65 characters",
+      `session_id=cs_test_12345678&preorder_id=${"a".repeat(65)}`,
+      "preorder_id",
+      "preorder_id is malformed",
+    ],
+    ["a signed-link id with a dot", "id=a.b&sig=x", "id", "id is malformed"],
+    ["no identifying parameter", "", "session_id", "Give session_id, or id and sig; number and email go in a POST body"],
+  ])("%s → 400 naming the field, in words", async (_, query, field, message) => {
+    const res = await get(`/api/order-status?${query}`);
+    expect(bad(res)).toEqual([400, "invalid_argument", field]);
+    expect(res.body.error.message).toBe(message);
   });
 
   it("a preorder that never reached Stripe (no session yet) → 404, not a crash", async () => {
