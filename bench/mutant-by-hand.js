@@ -19,6 +19,7 @@ const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 const ts = require("typescript");
+const { explain, loadExplanations } = require("./mutation-report");
 
 const root = path.join(__dirname, "..");
 const [file, suites, ...flags] = process.argv.slice(2);
@@ -56,8 +57,9 @@ const bodies = [];
 })(ts.createSourceFile(key, original, ts.ScriptTarget.Latest, true));
 const moduleLevel = (start) => !bodies.some(([a, b]) => start >= a && start < b);
 
-const isExplained = (m, text) =>
-  explained.some((e) => e.file === file && e.mutator === m.mutatorName && e.original === text && e.replacement === m.replacement);
+// the report's own matching (whitespace-insensitive, "*" for any replacement), so both agree on what is explained
+const explanations = loadExplanations();
+const isExplained = (m, text) => explain(explanations, file, m, text) !== null;
 
 const mutants = entry.mutants
   .filter((m) => m.status === "Survived")

@@ -306,4 +306,4 @@ function main() {
 }
 
 if (require.main === module) main();
-module.exports = { build, score, originalText };
+module.exports = { build, score, originalText, loadExplanations, explain };

@@ -118,4 +118,14 @@ if (require.main === module) {
   });
 }
 
-module.exports = { emulatorUser };
+/** An ID token from the Auth emulator for that email and password (what a signed-in page sends). */
+async function emulatorIdToken(authOrigin, email, password) {
+  const res = await fetch(`${authOrigin}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=local`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password, returnSecureToken: true }),
+  });
+  return (await res.json()).idToken;
+}
+
+module.exports = { emulatorUser, emulatorIdToken };

@@ -2,10 +2,10 @@
 /**
  * The embedded Firestore server (`@firestore-emulator/server`): a Firestore gRPC server in Node that the real
  * Admin SDK talks to, for machines without Java 21. The package has no transaction isolation; this wrapper adds
- * it (devtools/firestore-isolation.js), and nested-field reads (devtools/firestore-nested.js), and null filters (devtools/firestore-unary.js). It has no
- * BatchWrite, no rules, no transforms of nested fields, applies only the first server transform of a write and
- * fires no triggers; see the README, "What runs where". It runs in its own process (like the real emulator), so
- * that its CPU does not compete with the code under test.
+ * it (devtools/firestore-isolation.js), nested-field reads (devtools/firestore-nested.js) and null filters
+ * (devtools/firestore-unary.js). It has no BatchWrite, no rules, no transforms of nested fields, applies only
+ * the first server transform of a write and fires no triggers; see the README, "What runs where". It runs in
+ * its own process (like the real emulator), so that its CPU does not compete with the code under test.
  *
  *   node devtools/firestore-server.js [port]     prints "ready <port>" once it listens
  */

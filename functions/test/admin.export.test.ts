@@ -6,17 +6,17 @@
  * orders, the 64 KiB write batches, and a failure half-way.
  */
 process.env.GCLOUD_PROJECT = "demo-rolitt-export"; // a namespace of its own in the shared test Firestore
-import type { AddressInfo } from "node:net";
 import express from "express";
 import { Timestamp } from "firebase-admin/firestore";
 import { adminConfig, adminExport } from "../src/index";
 import { newPreorder } from "../src/preorder/new-preorder";
 import { db } from "../src/shared/firestore";
 import { startAuthEmulator, type AuthEmulator } from "./helpers/auth-emulator";
+import { serve } from "./helpers/serve";
 
 jest.setTimeout(120_000);
 let auth: AuthEmulator;
-let server: import("node:http").Server;
+let server: Awaited<ReturnType<typeof serve>>;
 let url = "";
 let adminToken = "";
 let shopperToken = "";
@@ -28,13 +28,11 @@ beforeAll(async () => {
   const app = express();
   app.use("/api/admin/export", (req, res) => adminExport(req as never, res));
   app.use("/api/admin/config", (req, res) => adminConfig(req as never, res));
-  server = await new Promise((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serve(app);
+  url = server.url;
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(() => r(undefined)));
+  await server.close();
   await auth.stop();
 });
 beforeEach(async () => {

@@ -2,17 +2,17 @@
  * getOffer and getOrderStatus, the real exports served over HTTP as Cloud Functions does, against the
  * embedded Firestore and the local Stripe server.
  */
-import type { AddressInfo } from "node:net";
 import express from "express";
 import { getOffer, getOrderStatus } from "../src/index";
 import { signOrderId } from "../src/order/link";
 import { newPreorder } from "../src/preorder/new-preorder";
 import { COLLECTIONS, db, firestoreModule, now } from "../src/shared/firestore";
+import { serve } from "./helpers/serve";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 
 process.env.ORDER_LINK_SECRET = "order_link_test_secret";
 let url = "";
-let server: import("node:http").Server;
+let server: Awaited<ReturnType<typeof serve>>;
 let stripe: LocalStripe;
 const NOT_FOUND_BODY = { error: { code: "not_found", message: "No order matches these details." } };
 
@@ -22,13 +22,11 @@ beforeAll(async () => {
   app.use(express.json());
   app.use("/api/offer", (req, res) => getOffer(req as never, res));
   app.use("/api/order-status", (req, res) => getOrderStatus(req as never, res));
-  server = await new Promise((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serve(app);
+  url = server.url;
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(() => r(undefined)));
+  await server.close();
   await stripe.close();
   delete process.env.STRIPE_PRICE_ID;
 });

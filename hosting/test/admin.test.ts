@@ -19,8 +19,12 @@ jest.setTimeout(180_000); // each admin function's first call starts its worker 
 const PROJECT = "demo-rolitt-admin";
 const db = getFirestore(initializeApp({ projectId: PROJECT }, PROJECT));
 const SHOTS = join(__dirname, "..", "..", "test-artifacts", "screenshots");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+/* eslint-disable @typescript-eslint/no-require-imports */
 const { startStack } = require("../../devtools/stack") as { startStack: (o: object) => Promise<any> };
+const { emulatorIdToken } = require("../../devtools/admin") as {
+  emulatorIdToken: (origin: string, email: string, password: string) => Promise<string>;
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const ADMIN = { email: "ops@rolitt.test", password: "ops-password-1" };
 const SHOPPER = { email: "curious@example.com", password: "shopper-password-1" };
@@ -41,14 +45,7 @@ async function until<T>(probe: () => Promise<T | undefined | null | false>, what
 }
 
 /** An ID token from the Auth emulator (what the page sends), for calling the functions directly. */
-async function idToken(user: { email: string; password: string }): Promise<string> {
-  const res = await fetch(`${stack.urls.auth}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=local`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ ...user, returnSecureToken: true }),
-  });
-  return ((await res.json()) as { idToken: string }).idToken;
-}
+const idToken = (user: { email: string; password: string }): Promise<string> => emulatorIdToken(stack.urls.auth, user.email, user.password);
 
 const callable = (name: string, data: unknown, token?: string) =>
   fetch(`${stack.urls.site}/api/admin/${name}`, {

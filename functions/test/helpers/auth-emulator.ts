@@ -5,27 +5,18 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { emulatorUser } = require("../../../devtools/admin") as {
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { emulatorUser, emulatorIdToken } = require("../../../devtools/admin") as {
   emulatorUser: (origin: string, projectId: string, email: string, password: string, claims?: object) => Promise<string>;
+  emulatorIdToken: (origin: string, email: string, password: string) => Promise<string>;
 };
+const { freePort } = require("../../../devtools/firestore-server") as { freePort: () => Promise<number> };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const ROOT = join(__dirname, "..", "..", "..");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface AuthEmulator {
   origin: string;
@@ -83,12 +74,7 @@ export async function startAuthEmulator(projectId: string): Promise<AuthEmulator
     origin,
     async idToken(email, password, claims = {}) {
       await emulatorUser(origin, projectId, email, password, claims);
-      const res = await fetch(`${origin}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=local`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ email, password, returnSecureToken: true }),
-      });
-      return ((await res.json()) as { idToken: string }).idToken;
+      return emulatorIdToken(origin, email, password);
     },
     async stop() {
       delete process.env.FIREBASE_AUTH_EMULATOR_HOST;
