@@ -259,10 +259,12 @@ it("a hard crash leaves the lease behind: runs skip until it runs out, then take
   stripe.server.dropDeliveries({ rate: 1 });
   await deliverAll(made);
   stripe.server.dropDeliveries({ rate: 0 });
+  // long enough that a loaded CI machine still starts the first run inside it
+  const until = Date.now() + 4000;
   await db()
     .collection("reconcile_state")
     .doc("stripe")
-    .set({ lease: { holder: "scheduled-dead", until: Date.now() + 1500 } });
+    .set({ lease: { holder: "scheduled-dead", until } });
   let redrives = 0;
   const failingRedrive = async (): Promise<never> => {
     redrives++;
@@ -272,7 +274,7 @@ it("a hard crash leaves the lease behind: runs skip until it runs out, then take
   expect(skipped.skipped).toMatchObject({ holder: "scheduled-dead" });
   // a skipped run does nothing after the Stripe pass: no sweep, no Klaviyo re-drive
   expect([skipped.sweep, skipped.klaviyo, redrives]).toEqual([undefined, undefined, 0]);
-  await new Promise((r) => setTimeout(r, 1600));
+  await new Promise((r) => setTimeout(r, until - Date.now() + 100));
   const taken = await scheduledReconcile(FAST, realDeps(), failingRedrive);
   expect(taken).toMatchObject({ skipped: null, stoppedBy: "done" });
   // the run goes on to its sweep, and a failing re-drive is recorded, not thrown
