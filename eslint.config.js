@@ -21,7 +21,7 @@ module.exports = tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["**/*.js", "**/*.mjs"],
+    files: ["**/*.js", "**/*.cjs", "**/*.mjs"],
     languageOptions: { globals: { ...globals.node } },
     rules: {
       "@typescript-eslint/no-require-imports": "off",

@@ -50,6 +50,8 @@ export default {
     config: {
       ...jestBase,
       ...(withFirestore && { globalSetup, globalTeardown }),
+      // A file's tests stop at its first failure (why there); MUTATE_FAIL_FAST=0 runs every covering test.
+      ...(process.env.MUTATE_FAIL_FAST !== "0" && { testEnvironment: require.resolve("./bench/stryker/fail-fast-environment.cjs") }),
       rootDir: ".",
       // The functions suites only: hosting/ and devtools/ suites drive Chromium or the whole local stack,
       // are slow, and exercise functions/src only end to end (functions/test already does that through
