@@ -32,6 +32,7 @@ const UNIT = [
   "klaviyo.types",
   "offer.content",
   "order.public-view",
+  "order.rate-limit",
   "preorder.core",
   "preorder.status",
   "pure-core.survivors",
@@ -108,6 +109,7 @@ const LANES = {
     tests: [
       "order.status",
       "order.public-view",
+      "order.rate-limit",
       "offer.content",
       "config",
       "preorder.core",

@@ -20,6 +20,7 @@ const NAMES = [
   "KLAVIYO_PRIVATE_KEY",
   "KLAVIYO_API_URL",
   "KLAVIYO_MAX_EVENT_AGE_MINUTES",
+  "KLAVIYO_LIST_ID",
 ];
 const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]));
 beforeEach(() => {
@@ -104,6 +105,19 @@ describe("stripeConfig and webhookSecrets", () => {
 });
 
 describe("klaviyoConfig and App Check", () => {
+  it("subscription is off (no list) unless KLAVIYO_LIST_ID names one; the id is read without stray spaces", () => {
+    expect(klaviyoConfig().listId).toBeNull();
+    process.env.KLAVIYO_LIST_ID = "   ";
+    expect(klaviyoConfig().listId).toBeNull();
+    process.env.KLAVIYO_LIST_ID = " Xy12Ab ";
+    expect(klaviyoConfig().listId).toBe("Xy12Ab");
+  });
+
+  it("drops every trailing slash of the Klaviyo URL, so paths join without a double slash", () => {
+    process.env.KLAVIYO_API_URL = "http://127.0.0.1:7777///";
+    expect(klaviyoConfig().apiUrl).toBe("http://127.0.0.1:7777");
+  });
+
   it("defaults to Klaviyo's API, 23 h maximum event age (under the platform's 24 h of retries), and App Check enforced unless turned off", () => {
     expect(klaviyoConfig()).toMatchObject({
       privateKey: saved.KLAVIYO_PRIVATE_KEY,

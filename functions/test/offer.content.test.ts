@@ -44,7 +44,15 @@ describe("live offer", () => {
   });
 
   it("refuses a Price it did not load or one without a fixed amount", () => {
-    expect(() => liveOffer({ ...config, priceId: "price_1" }, null)).toThrow(OfferError);
+    expect(() => liveOffer({ ...config, priceId: "price_1" }, null)).toThrow(new OfferError("Stripe Price price_1 was not loaded"));
+    // another Price than the configured one (a stale cache, a wrong id) is not shown as the offer
+    expect(() => liveOffer({ ...config, priceId: "price_1" }, { id: "price_2", unit_amount: 100, currency: "usd" })).toThrow(
+      "Stripe Price price_1 was not loaded",
+    );
+    // Stripe's unit_amount is whole minor units; a fraction would be a price the page and Checkout disagree on
+    expect(() => liveOffer({ ...config, priceId: "price_1" }, { id: "price_1", unit_amount: 99.5, currency: "usd" })).toThrow(
+      /no fixed unit_amount/,
+    );
     expect(() => liveOffer({ ...config, priceId: "price_1" }, { id: "price_1", unit_amount: null, currency: "usd" })).toThrow(
       /no fixed unit_amount/,
     );
