@@ -17,6 +17,7 @@ const { spawnSync } = require("node:child_process");
 const path = require("node:path");
 
 const UNIT = [
+  "admin.auth",
   "admin.csv",
   "admin.query",
   "checkout.client-ip",
@@ -103,7 +104,10 @@ const LANES = {
       "config",
     ],
   },
-  admin: { mutate: src("admin/**/*.ts"), tests: ["admin.csv", "admin.export", "admin.functions", "admin.funnel", "admin.query", "shared"] },
+  admin: {
+    mutate: src("admin/**/*.ts"),
+    tests: ["admin.auth", "admin.csv", "admin.export", "admin.functions", "admin.funnel", "admin.query", "shared"],
+  },
   order: {
     mutate: src("order/**/*.ts", "offer/**/*.ts", "config.ts", "preorder/**/*.ts"),
     tests: [
