@@ -93,3 +93,42 @@ describe("summaryCsv", () => {
     expect(summaryCsv(s)).toBe(`${BOM}color,country,quantity\r\nblack,HK,2\r\nwhite,US,1\r\nblack,ALL,2\r\nwhite,ALL,1\r\nALL,ALL,3\r\n`);
   });
 });
+
+describe("what older and thinner documents give", () => {
+  it("a paid order written before `hold` existed ships", () => {
+    const { hold: _hold, ...noHold } = doc({});
+    const s: Summary = new Map();
+    addToSummary(s, noHold as ShippableDoc);
+    expect(summaryCsv(s)).toContain("black,HK,1\r\n");
+  });
+
+  it("the name on the parcel is the shipping name, else the customer's name", async () => {
+    const rows = async (...docs: ShippableDoc[]) => {
+      let text = "";
+      for await (const chunk of ordersCsv(from(docs))) text += chunk;
+      return text.split("\r\n").slice(1, -1);
+    };
+    const customer = doc({}).customer!;
+    const [both, billingOnly, noShipping] = await rows(
+      doc({ customer: { ...customer, name: "Billing Name", shipping: { ...customer.shipping!, name: "Parcel Name" } } }),
+      doc({ customer: { ...customer, name: "Billing Name", shipping: { ...customer.shipping!, name: null } } }),
+      doc({ customer: { ...customer, name: "Billing Name", shipping: null } }),
+    );
+    expect(both).toMatch(/^ROL-1,Parcel Name,/);
+    expect(billingOnly).toMatch(/^ROL-1,Billing Name,.*,HK,/);
+    expect(noShipping).toBe("ROL-1,Billing Name,a@example.com,'+852 5555 0000,black,,,,,,,2026-11-20T08:00:00.000Z");
+  });
+
+  it("the factory summary counts an order without a country (or a colour) under (none) and empty, not lost", () => {
+    const s: Summary = new Map();
+    const customer = doc({}).customer!;
+    for (const d of [
+      doc({ customer: null }),
+      doc({ customer: { ...customer, shipping: null } }),
+      doc({ customer: { ...customer, shipping: { ...customer.shipping!, address: null } } }),
+      doc({ color: undefined }),
+    ])
+      addToSummary(s, d);
+    expect(summaryCsv(s)).toBe(`${BOM}color,country,quantity\r\n,HK,1\r\nblack,(none),3\r\n,ALL,1\r\nblack,ALL,3\r\nALL,ALL,4\r\n`);
+  });
+});
