@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `node bench/mutant-by-hand.js <file under functions/src> <suite>[,<suite>…] [--module-level] [--lines=A-B] [--write]`
+ * `node bench/mutant-by-hand.js <file under functions/src> <suite>[,<suite>…] [--module-level] [--uncovered] [--lines=A-B] [--write]`
  *
  * Re-tests the surviving mutants of one file from the last Stryker report (reports/mutation/mutation.json)
  * without Stryker: each mutant is written into the real source file, the named suites run with plain jest
@@ -14,6 +14,8 @@
  * (docs/mutation.md, "Lazily loaded modules"). `--module-level` keeps only mutants outside any function
  * body, which is where this happens. `--write` records each killed one in bench/mutation-explained.json as
  * "static, tested", naming the suite that killed it; survivors are printed and left for a test or a reason.
+ * `--uncovered` also applies the mutants no test reached in the report ("no coverage"): a check that new
+ * tests reach and kill them before the next Stryker run (do not `--write` those: they are not static).
  */
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
@@ -24,7 +26,14 @@ const { explain, loadExplanations } = require("./mutation-report");
 const root = path.join(__dirname, "..");
 const [file, suites, ...flags] = process.argv.slice(2);
 if (!file || !suites) {
-  process.stderr.write("usage: node bench/mutant-by-hand.js <file under functions/src> <suite,…> [--module-level] [--write]\n");
+  process.stderr.write(
+    "usage: node bench/mutant-by-hand.js <file under functions/src> <suite,…> [--module-level] [--uncovered] [--lines=A-B] [--write]\n",
+  );
+  process.exit(2);
+}
+if (flags.includes("--write") && flags.includes("--uncovered")) {
+  // a mutant no test reached is not static: the next Stryker run measures it, nothing is recorded by hand
+  process.stderr.write("--write records static mutants only; run --uncovered without it\n");
   process.exit(2);
 }
 /** --lines=80-90: only the mutants that start on those lines */
@@ -62,7 +71,7 @@ const explanations = loadExplanations();
 const isExplained = (m, text) => explain(explanations, file, m, text) !== null;
 
 const mutants = entry.mutants
-  .filter((m) => m.status === "Survived")
+  .filter((m) => m.status === "Survived" || (flags.includes("--uncovered") && m.status === "NoCoverage"))
   .map((m) => ({ m, start: at(m.location.start), end: at(m.location.end) }))
   .map((x) => ({ ...x, text: original.slice(x.start, x.end) }))
   .filter((x) => !isExplained(x.m, x.text))

@@ -142,6 +142,16 @@ const opts = (over: Partial<RunOptions> = {}): RunOptions => ({
   ...over,
 });
 
+/** applyEvent that lets another run take the lease just before the nth event it applies. */
+function takenOverAt(w: FakeWorld, nth: number): Deps["applyEvent"] {
+  const base = deps(w);
+  let n = 0;
+  return async (e) => {
+    if (++n === nth) w.state.lease = { holder: "other", until: w.clock + 1e9 };
+    return base.applyEvent(e);
+  };
+}
+
 describe("the reconcile pass", () => {
   it("applies every event exactly once, oldest first, through narrowed and widened windows", async () => {
     const w = world(2500, { perSecond: 40 });
@@ -227,14 +237,7 @@ describe("the reconcile pass", () => {
 
   it("a run that lost its lease stops without moving the cursor", async () => {
     const w = world(400, { perSecond: 4 });
-    const d = deps(w);
-    let n = 0;
-    const stolen = deps(w, {
-      applyEvent: async (e) => {
-        if (++n === 120) w.state.lease = { holder: "other", until: w.clock + 1e9 };
-        return d.applyEvent(e);
-      },
-    });
+    const stolen = deps(w, { applyEvent: takenOverAt(w, 120) });
     const s = await reconcileEvents(stolen, opts({ checkpointEvery: 100 }));
     expect(s.stoppedBy).toBe("lease");
     expect(w.state.cursor!.ids).toContain(w.events[99]!.id); // the checkpoint made before the takeover
@@ -294,6 +297,298 @@ describe("cursor rules at their edges", () => {
   it("after a light window the next looks four times as far, never past what Stripe keeps", () => {
     expect(widened(100)).toBe(400);
     expect(widened(RETENTION_SECONDS)).toBe(RETENTION_SECONDS);
+  });
+});
+
+describe("the reconcile pass at its edges", () => {
+  const NOW = 1_800_000_000;
+  const at = (id: string, created: number) => ({ id, created, type: "payment_intent.succeeded" }) as Stripe.Event;
+  /** A world at NOW with these events and a stored cursor (or none). */
+  const worldAt = (events: Stripe.Event[], cursor: Cursor | null) => {
+    const w = world(0);
+    w.events = events;
+    w.clock = NOW * 1000;
+    w.state.cursor = cursor;
+    return w;
+  };
+  const notYet = () => Object.assign(new Error("the preorder stripe-cs_1 of this payment does not exist yet"), { name: "TransientError" });
+  const busySecond = (n: number, second: number, prefix = "evt_") =>
+    Array.from({ length: n }, (_, i) => at(`${prefix}${String(i).padStart(3, "0")}`, second));
+
+  it("counts every outcome; an event the ledger holds is a duplicate and is not applied again", async () => {
+    const w = worldAt(
+      ["applied", "stale", "mismatch", "ignored", "ignored2", "duplicate", "recorded"].map((o, i) => at(`evt_${o}`, NOW - 100 + i)),
+      { created: NOW - 200, ids: [] },
+    );
+    w.ledger.add("evt_recorded");
+    const calls: string[] = [];
+    const d = deps(w, {
+      applyEvent: async (e) => {
+        calls.push(e.id);
+        return { outcome: e.id.slice(4).replace("2", "") as Awaited<ReturnType<Deps["applyEvent"]>>["outcome"], preorderId: "p" };
+      },
+    });
+    const s = await reconcileEvents(d, opts());
+    expect(s).toMatchObject({ seen: 7, applied: 1, stale: 1, mismatch: 1, ignored: 2, duplicates: 2, deferred: 0, stoppedBy: "done" });
+    expect(calls).not.toContain("evt_recorded");
+  });
+
+  it("a run that starts with its budget spent asks Stripe nothing", async () => {
+    const w = worldAt([at("evt_1", NOW - 100)], { created: NOW - 200, ids: [] });
+    expect(await reconcileEvents(deps(w), opts({ budgetMs: 0 }))).toMatchObject({
+      stoppedBy: "budget",
+      pages: 0,
+      applied: 0,
+      caughtUp: false,
+    });
+    expect(w.requests).toEqual([]);
+  });
+
+  it("the budget is checked before every event: at exactly the budget nothing more is applied", async () => {
+    // applyEvent takes 7 ms of the clock: 3 events fill a 21 ms budget
+    const w = worldAt(busySecond(10, NOW - 100), { created: NOW - 200, ids: [] });
+    const s = await reconcileEvents(deps(w), opts({ budgetMs: 21 }));
+    expect(s).toMatchObject({ stoppedBy: "budget", applied: 3, caughtUp: false });
+    expect(w.state.cursor).toEqual({ created: NOW - 100, ids: w.applied });
+  });
+
+  it("out of pages mid-window: nothing of that window is applied and the cursor stays", async () => {
+    const w = worldAt(busySecond(250, NOW - 100), { created: NOW - 200, ids: [] });
+    const s = await reconcileEvents(deps(w), opts({ maxPages: 2, windowPages: 5 }));
+    expect(s).toMatchObject({ stoppedBy: "pages", pages: 2, applied: 0, caughtUp: false });
+    expect(w.state.cursor).toEqual({ created: NOW - 200, ids: [] });
+  });
+
+  it("pages through a window with starting_after and stops at the last page", async () => {
+    const w = worldAt(busySecond(250, NOW - 100), { created: NOW - 200, ids: [] });
+    const s = await reconcileEvents(deps(w), opts({ windowPages: 5 }));
+    expect(s).toMatchObject({ stoppedBy: "done", caughtUp: true, pages: 3, seen: 250, applied: 250 });
+    // the first window is open-ended (it reaches the present), 60 s behind the cursor
+    expect(w.requests.map((r) => [r.created, r.starting_after])).toEqual([
+      [{ gte: NOW - 260 }, undefined],
+      [{ gte: NOW - 260 }, w.events[150]!.id],
+      [{ gte: NOW - 260 }, w.events[50]!.id],
+    ]);
+  });
+
+  it("an empty page that claims more ends the listing instead of failing", async () => {
+    const w = worldAt([], { created: NOW - 200, ids: [] });
+    const s = await reconcileEvents(deps(w, { listEvents: async () => ({ data: [], has_more: true }) }), opts());
+    expect(s).toMatchObject({ stoppedBy: "done", caughtUp: true, pages: 1, error: null });
+  });
+
+  it("spaces Events API requests by minRequestIntervalMs, and does not sleep when a request took that long anyway", async () => {
+    const sleeps: number[] = [];
+    const w = worldAt(busySecond(250, NOW - 100), { created: NOW - 200, ids: [] });
+    const d = deps(w, {
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        w.clock += ms;
+      },
+    });
+    await reconcileEvents(d, opts({ minRequestIntervalMs: 100, windowPages: 5 }));
+    expect(sleeps).toEqual([100, 100]);
+
+    sleeps.length = 0;
+    const slow = worldAt(busySecond(250, NOW - 100), { created: NOW - 200, ids: [] });
+    const base = deps(slow);
+    const s = await reconcileEvents(
+      deps(slow, {
+        listEvents: async (p) => {
+          slow.clock += 100; // Stripe took the whole interval to answer
+          return base.listEvents(p);
+        },
+        sleep: d.sleep,
+      }),
+      opts({ minRequestIntervalMs: 100, windowPages: 5 }),
+    );
+    expect([s.pages, sleeps]).toEqual([3, []]);
+  });
+
+  it("more events in one second than a window may page through: a clear error, not a loop", async () => {
+    const w = worldAt(busySecond(150, NOW - 100), { created: NOW - 200, ids: [] });
+    const s = await reconcileEvents(deps(w), opts({ windowPages: 1 }));
+    expect(s).toMatchObject({
+      stoppedBy: "error",
+      applied: 0,
+      error: `more than 100 events in the second ${NOW - 100}: cannot list them all`,
+    });
+    expect(w.state.cursor).toEqual({ created: NOW - 200, ids: [] });
+  });
+
+  it("only 'does not exist yet' from a TransientError holds an event back; any other failure stops the pass", async () => {
+    for (const failure of [
+      Object.assign(new Error("lookup failed: 14 UNAVAILABLE"), { name: "TransientError" }),
+      new Error("the preorder x of this payment does not exist yet"),
+    ]) {
+      const w = worldAt([at("evt_a", NOW - 100), at("evt_b", NOW - 99), at("evt_c", NOW - 98)], { created: NOW - 200, ids: [] });
+      const base = deps(w);
+      const d = deps(w, { applyEvent: async (e) => (e.id === "evt_b" ? Promise.reject(failure) : base.applyEvent(e)) });
+      const s = await reconcileEvents(d, opts());
+      expect(s).toMatchObject({ stoppedBy: "error", error: failure.message, applied: 1, deferred: 0 });
+      expect(w.applied).toEqual(["evt_a"]);
+      expect(w.state.cursor).toEqual({ created: NOW - 100, ids: ["evt_a"] });
+    }
+  });
+
+  it("a failure without a message is reported as such, and a long one is cut to 500 characters", async () => {
+    for (const [failure, error] of [
+      [undefined, "undefined"],
+      [new Error("x".repeat(2000)), "x".repeat(500)],
+    ] as const) {
+      const w = worldAt([at("evt_a", NOW - 100)], { created: NOW - 200, ids: [] });
+      const s = await reconcileEvents(deps(w, { applyEvent: () => Promise.reject(failure) }), opts());
+      expect(s).toMatchObject({ stoppedBy: "error", error });
+    }
+  });
+
+  it("an event still not placeable at the end: the run says which, and the cursor stays before it", async () => {
+    const w = worldAt([at("evt_a", NOW - 100), at("evt_b", NOW - 99), at("evt_c", NOW - 98)], { created: NOW - 200, ids: [] });
+    const base = deps(w);
+    const s = await reconcileEvents(
+      deps(w, { applyEvent: async (e) => (e.id === "evt_b" ? Promise.reject(notYet()) : base.applyEvent(e)) }),
+      opts(),
+    );
+    expect(s).toMatchObject({
+      stoppedBy: "error",
+      deferred: 1,
+      applied: 2,
+      error: "1 event(s) could not be placed yet (first evt_b); the cursor stays before them",
+    });
+    expect(w.state.cursor).toEqual({ created: NOW - 100, ids: ["evt_a"] });
+  });
+
+  it("a settled window is passed only when nothing in it is held back", async () => {
+    // long after the events: every window is settled, and evt_b never becomes placeable
+    const w = worldAt([at("evt_a", NOW - 100_000), at("evt_b", NOW - 99_999), at("evt_c", NOW - 99_998)], {
+      created: NOW - 100_010,
+      ids: [],
+    });
+    const base = deps(w);
+    const s = await reconcileEvents(
+      deps(w, { applyEvent: async (e) => (e.id === "evt_b" ? Promise.reject(notYet()) : base.applyEvent(e)) }),
+      opts(),
+    );
+    expect(s).toMatchObject({ stoppedBy: "error", deferred: 1, applied: 2 });
+    expect(w.state.cursor).toEqual({ created: NOW - 100_000, ids: ["evt_a"] });
+  });
+
+  it("a narrowed window ending exactly where settling begins is not passed: the cursor stays on its events", async () => {
+    // 60 events at NOW-300 and 60 at NOW-250 overflow a one-page window; the narrowed window ends at NOW-300.
+    // The later 60 are never placeable, so the cursor ends where that narrowed window left it.
+    const early = busySecond(60, NOW - 300, "evt_a");
+    const w = worldAt([...early, ...busySecond(60, NOW - 250, "evt_b")], { created: NOW - 400, ids: [] });
+    const base = deps(w);
+    const d = deps(w, { applyEvent: async (e) => (e.id.startsWith("evt_b") ? Promise.reject(notYet()) : base.applyEvent(e)) });
+    const s = await reconcileEvents(d, opts({ windowPages: 1 }));
+    expect(s).toMatchObject({ stoppedBy: "error", applied: 60, deferred: 60 });
+    expect(w.requests.map((r) => r.created)).toContainEqual({ gte: NOW - 410, lte: NOW - 300 });
+    expect(w.state.cursor).toEqual({ created: NOW - 300, ids: early.map((e) => e.id) });
+  });
+
+  it("a window a quarter full or more is not widened; a lighter one is", async () => {
+    const events = Array.from({ length: 25 }, (_, i) => at(`evt_${i}`, NOW - 10_050 + i));
+    const w = worldAt(events, { created: NOW - 10_000, ids: [] });
+    await reconcileEvents(deps(w), opts({ windowPages: 1 }));
+    expect(w.requests.slice(0, 2).map((r) => r.created)).toEqual([
+      { gte: NOW - 10_060, lte: NOW - 10_011 },
+      { gte: NOW - 10_010, lte: NOW - 9_961 },
+    ]);
+    const light = worldAt(events.slice(1), { created: NOW - 10_000, ids: [] });
+    await reconcileEvents(deps(light), opts({ windowPages: 1 }));
+    expect(light.requests[1]!.created).toEqual({ gte: NOW - 10_010, lte: NOW - 9_811 });
+  });
+
+  it("where a run starts: a steady run without a cursor looks back firstLookbackSeconds; a backfill resumes its own cursor", async () => {
+    const first = worldAt([], null);
+    await reconcileEvents(deps(first), opts());
+    expect(first.requests[0]!.created).toMatchObject({ gte: NOW - 10 * 24 * 3600 });
+
+    const since = NOW - 5 * 24 * 3600;
+    const resumed = worldAt([], null);
+    resumed.state.backfill = { since, cursor: { created: NOW - 3_000, ids: [] } };
+    await reconcileEvents(deps(resumed), opts({ mode: { kind: "backfill", since } }));
+    expect(resumed.requests[0]!.created).toMatchObject({ gte: NOW - 3_060 });
+
+    const other = worldAt([], null);
+    other.state.backfill = { since: since - 1, cursor: { created: NOW - 3_000, ids: [] } };
+    await reconcileEvents(deps(other), opts({ mode: { kind: "backfill", since } }));
+    expect(other.requests[0]!.created).toMatchObject({ gte: since });
+  });
+
+  it("a run with nothing new writes no cursor and reads no empty ledger batch", async () => {
+    const w = worldAt([], { created: NOW - 200, ids: [] });
+    let saves = 0;
+    const base = deps(w);
+    const d = deps(w, {
+      recorded: async (ids) => {
+        // Firestore's getAll needs at least one document
+        if (ids.length === 0) throw new Error("getAll() requires at least one document reference");
+        return base.recorded(ids);
+      },
+      store: { ...base.store, saveCursor: async (...a) => (saves++, base.store.saveCursor(...a)) },
+    });
+    expect(await reconcileEvents(d, opts())).toMatchObject({ stoppedBy: "done", caughtUp: true, error: null });
+    expect(saves).toBe(0);
+  });
+
+  it("a skipped run reports that it did not catch up", async () => {
+    const w = worldAt([], null);
+    w.state.lease = { holder: "other", until: w.clock + 1 };
+    expect(await reconcileEvents(deps(w), opts())).toMatchObject({ skipped: { holder: "other" }, caughtUp: false, error: null });
+  });
+
+  it("a lost lease is named in the summary, and the run writes no cursor after it", async () => {
+    expect(new LeaseLostError("run-1")).toMatchObject({
+      name: "LeaseLostError",
+      message: "reconcile lease of run-1 was taken over; stopping",
+    });
+    const w = worldAt(busySecond(250, NOW - 100), { created: NOW - 200, ids: [] });
+    const base = deps(w);
+    let saves = 0;
+    const d = deps(w, {
+      applyEvent: takenOverAt(w, 120),
+      store: { ...base.store, saveCursor: async (...a) => (saves++, base.store.saveCursor(...a)) },
+    });
+    const s = await reconcileEvents(d, opts({ checkpointEvery: 100, windowPages: 5 }));
+    expect(s).toMatchObject({ stoppedBy: "lease", error: "reconcile lease of run-1 was taken over; stopping", caughtUp: false });
+    expect(saves).toBe(2); // at 100 (kept), at 200 (refused); none after
+
+    // taken over after the last event: the final write is refused, and the run says so
+    const w2 = worldAt(busySecond(3, NOW - 100), { created: NOW - 200, ids: [] });
+    expect(await reconcileEvents(deps(w2, { applyEvent: takenOverAt(w2, 3) }), opts())).toMatchObject({
+      stoppedBy: "lease",
+      caughtUp: false,
+      error: "reconcile lease of run-1 was taken over; stopping",
+    });
+    expect(w2.state.cursor).toEqual({ created: NOW - 200, ids: [] });
+  });
+
+  it("a final cursor write that fails: the run is not caught up, and the first error is the one reported", async () => {
+    const failing = (message: string) => async () => Promise.reject(new Error(message));
+    const w = worldAt([at("evt_a", NOW - 100)], { created: NOW - 200, ids: [] });
+    const base = deps(w);
+    const s = await reconcileEvents(
+      deps(w, { store: { ...base.store, saveCursor: failing(`14 UNAVAILABLE ${"x".repeat(600)}`) } }),
+      opts(),
+    );
+    expect(s).toMatchObject({ stoppedBy: "error", caughtUp: false, cursorAfter: { created: NOW - 200, ids: [] } });
+    expect(s.error).toBe(`14 UNAVAILABLE ${"x".repeat(600)}`.slice(0, 500));
+
+    const w2 = worldAt([at("evt_a", NOW - 100), at("evt_b", NOW - 99)], { created: NOW - 200, ids: [] });
+    const base2 = deps(w2);
+    const s2 = await reconcileEvents(
+      deps(w2, {
+        applyEvent: async (e) => (e.id === "evt_b" ? Promise.reject(new Error("first failure")) : base2.applyEvent(e)),
+        store: { ...base2.store, saveCursor: failing("second failure") },
+      }),
+      opts(),
+    );
+    expect(s2).toMatchObject({ stoppedBy: "error", error: "first failure" });
+
+    const w3 = worldAt([at("evt_a", NOW - 100)], { created: NOW - 200, ids: [] });
+    const s3 = await reconcileEvents(deps(w3, { store: { ...deps(w3).store, saveCursor: () => Promise.reject(undefined) } }), opts());
+    expect(s3).toMatchObject({ stoppedBy: "error", error: "undefined" });
   });
 });
 
