@@ -45,9 +45,17 @@ describe("session params", () => {
     expect(sessionParams({ ...base, input: { ...base.input, locale: "zh-HK" } }).success_url).toMatch(/&lang=zh-HK$/);
   });
 
-  it("the product shows the offer's images when it has some", () => {
-    const images = (sessionParams(base).line_items![0]!.price_data!.product_data as { images?: string[] }).images;
-    expect(images).toEqual(OFFER_CONTENT.images.length ? OFFER_CONTENT.images : undefined);
+  it("the product shows the offer's images when it has some, and sends no empty list when it has none", () => {
+    const imagesOf = () => (sessionParams(base).line_items![0]!.price_data!.product_data as { images?: string[] }).images;
+    const saved = [...OFFER_CONTENT.images];
+    try {
+      OFFER_CONTENT.images.splice(0, Infinity); // today's content.json has none
+      expect(imagesOf()).toBeUndefined();
+      OFFER_CONTENT.images.push("https://rolitt.example/rolitt-black.jpg"); // once the shop adds one
+      expect(imagesOf()).toEqual(["https://rolitt.example/rolitt-black.jpg"]);
+    } finally {
+      OFFER_CONTENT.images.splice(0, Infinity, ...saved);
+    }
   });
 
   it("uses a configured Price id instead of an amount", () => {
