@@ -108,8 +108,24 @@ describe("checkout input", () => {
     expect(parseCheckoutInput({ email: "a@b.co", color: "  Black " }, COLORS).color).toBe("black");
   });
 
-  it("accepts only the configured colours", () => {
+  it("accepts only the configured colours, and names them all", () => {
     expect(() => parseCheckoutInput({ email: "a@b.co", color: "khaki" }, ["black"])).toThrow("color must be one of black");
+    expect(() => parseCheckoutInput({ email: "a@b.co", color: "mint" }, ["black", "white"])).toThrow(
+      new InputError("color", "color must be one of black, white"),
+    );
+  });
+
+  it("leaves the caller's object as it was sent", () => {
+    const sent = { email: "  Ada@Example.COM ", color: " Khaki " };
+    parseCheckoutInput(sent, COLORS);
+    expect(sent).toEqual({ email: "  Ada@Example.COM ", color: " Khaki " });
+  });
+
+  it("an unknown field's name is quoted cut to 40 characters", () => {
+    const name = "x".repeat(100);
+    expect(() => parseCheckoutInput({ email: "a@b.co", color: "khaki", [name]: 1 }, COLORS)).toThrow(
+      new InputError("x".repeat(40), `unknown field "${"x".repeat(40)}"`),
+    );
   });
 
   it("keeps the bad-input table at 30 cases or more", () => {
