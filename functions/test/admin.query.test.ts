@@ -126,6 +126,9 @@ describe("matches", () => {
     expect(matches({ status: "succeeded", color: "black", from: "2026-11-02", to: "2026-11-02" }, doc, at)).toBe(true);
     expect(matches({ hold: true }, doc, at)).toBe(false);
     expect(matches({ hold: true }, { ...doc, hold: { reason: "dispute" } }, at)).toBe(true);
+    // a document written before `hold` existed is not on hold
+    const { hold: _hold, ...older } = doc;
+    expect(matches({ hold: true }, older, at)).toBe(false);
     expect(matches({ flagged: true }, doc, at)).toBe(false);
     expect(matches({ to: "2026-11-01" }, doc, at)).toBe(false);
     expect(matches({ from: "2026-11-03" }, doc, at)).toBe(false);
@@ -234,6 +237,7 @@ describe("decodeCursor refuses what the page could not have made", () => {
     ["a bad id after good ones", [1, 0, ["ok", "../x"]]],
     ["an id with a trailing slash", [1, 0, ["ok/"]]],
     ["an id of 161 characters", [1, 0, ["a".repeat(161)]]],
+    ["a number for an id", [1, 0, [123]]],
   ])("%s", (_, v) => {
     expect(() => decodeCursor(enc(v))).toThrow("cursor is not valid: reload the list");
   });
