@@ -52,6 +52,33 @@ describe("funnel maths", () => {
     expect(() => daysBetween("2026-11-20", "2026-11-19")).toThrow(/before/);
     expect(() => daysBetween("2025-01-01", "2026-11-19")).toThrow(/at most/);
     expect(() => daysBetween("nope", "2026-11-19")).toThrow(/YYYY-MM-DD/);
+    // Date.parse alone would take a month or a year for a day
+    expect(() => daysBetween("2026-11", "2026-11-19")).toThrow("dates must be YYYY-MM-DD");
+    expect(() => daysBetween("2026-11-01", "2026")).toThrow("dates must be YYYY-MM-DD");
+  });
+
+  it("a whole year (366 days, a leap year's) is one range", () => {
+    const days = daysBetween("2024-01-01", "2024-12-31");
+    expect([days.length, days[0], days.at(-1)]).toEqual([366, "2024-01-01", "2024-12-31"]);
+    expect(() => daysBetween("2024-01-01", "2025-01-01")).toThrow("at most 366 days at once");
+  });
+
+  it("dimensions are trimmed and cut to 100 characters; blank ones are (none)", () => {
+    const at = new Date("2026-11-20T10:00:00Z");
+    const long = "c".repeat(150);
+    expect(dimsOf({ color: "  black ", locale: " ", attribution: { utm_campaign: ` ${long}`, utm_source: 7 } }, at)).toEqual({
+      day: "2026-11-20",
+      color: "black",
+      locale: "(none)",
+      campaign: "c".repeat(100),
+      source: "(none)",
+    });
+  });
+
+  it("a shard without totals or dimensions adds nothing and breaks nothing", () => {
+    const f = funnelOf("2026-11-20", "2026-11-20", [{ day: "2026-11-20" }, { day: "2026-11-20", all: { started: 2 } }]);
+    expect(f.overall).toMatchObject({ started: 2, paid: 0 });
+    expect(f.by.color).toEqual([]);
   });
 });
 
@@ -107,6 +134,15 @@ describe("onPreorderCounted (Firestore)", () => {
     const shards = await db().collection("funnel_counters").get();
     expect(shards.size).toBeGreaterThan(3);
     expect(shards.docs.every((d) => /^2026-10-05_\d{2}$/.test(d.id))).toBe(true);
+  });
+
+  it("by default a count lands on a random one of the day's SHARDS documents, so a launch spike has no hot document", async () => {
+    const day = Timestamp.fromDate(new Date("2025-06-15T12:00:00Z"));
+    for (let i = 0; i < 30; i++) await onPreorderCounted(event(`spread${i}`, null, { ...base("created"), createdAt: day }));
+    const ids = (await db().collection("funnel_counters").where("day", "==", "2025-06-15").get()).docs.map((d) => d.id);
+    const shardNumbers = ids.map((id) => /^2025-06-15_(\d{2})$/.exec(id)?.[1]);
+    expect(shardNumbers.every((n) => n !== undefined && Number(n) < SHARDS)).toBe(true);
+    expect(new Set(shardNumbers).size).toBeGreaterThan(5); // 30 counts on 40 shards: all on 5 or fewer is about 1e-21
   });
 
   it("a deletion, a document without createdAt and an unknown status count nothing and do not fail", async () => {
