@@ -1,5 +1,5 @@
 import { clientIp } from "../src/checkout/client-ip";
-import { limitDocId, probeOrder, windowOf } from "../src/checkout/limiter";
+import { limitDocId, probeOrder, take, windowOf } from "../src/checkout/limiter";
 
 const req = (xff?: string, ip = "169.254.8.1") => ({ ip, headers: xff === undefined ? {} : { "x-forwarded-for": xff } });
 
@@ -56,5 +56,23 @@ describe("limiter (pure parts)", () => {
     expect([...order].sort()).toEqual([0, 1, 2, 3, 4]);
     expect(probeOrder(60, 70)[0]).toBe(59);
     expect(probeOrder(1_000_000, 3)).toHaveLength(8);
+  });
+  it("up to 16 tickets are all probed; racers probe the rest in random orders, so they rarely collide", () => {
+    const sixteen = probeOrder(16, 0);
+    expect([...sixteen].sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(probeOrder(17, 0)).toHaveLength(8);
+    const orders = new Set(Array.from({ length: 20 }, () => probeOrder(10, 0).join(",")));
+    expect(orders.size).toBeGreaterThan(1); // 20 identical shuffles of 9 tickets: about 1 in 10^105
+  });
+  it("a limit of 0 refuses at once, until the window ends (at least 1 s)", async () => {
+    // window [1,000,020, 1,000,080) s; 49.5 s left
+    expect(await take({ kind: "ip", key: "203.0.113.9", max: 0, windowSeconds: 60 }, 1_000_030_500)).toEqual({
+      ok: false,
+      retryAfterSeconds: 50,
+    });
+    expect(await take({ kind: "email", key: "a@b.co", max: 0, windowSeconds: 60 }, 1_000_079_900)).toEqual({
+      ok: false,
+      retryAfterSeconds: 1,
+    });
   });
 });
