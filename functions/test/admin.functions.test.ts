@@ -323,7 +323,8 @@ describe("an order's story and the refund", () => {
     );
   });
 
-  it("refunds a paid order once through Stripe with an idempotency key, and audits each attempt", async () => {
+  /** A $99 Checkout Session paid in the local Stripe: its id and PaymentIntent. */
+  const paidSession = () => {
     const session = stripe.server.state.createSession(
       {
         mode: "payment",
@@ -333,8 +334,12 @@ describe("an order's story and the refund", () => {
       stripe.server.prices,
     );
     stripe.server.state.pay(session.id);
-    const pi = stripe.server.state.sessions.get(session.id).payment_intent;
-    const d = await seed({ status: "succeeded", stripe: { sessionId: session.id, customerId: null, paymentIntentId: pi } });
+    return { sessionId: session.id as string, pi: stripe.server.state.sessions.get(session.id).payment_intent as string };
+  };
+
+  it("refunds a paid order once through Stripe with an idempotency key, and audits each attempt", async () => {
+    const { sessionId, pi } = paidSession();
+    const d = await seed({ status: "succeeded", stripe: { sessionId, customerId: null, paymentIntentId: pi } });
 
     const first = await call(adminRefund as unknown as Fn, { preorderId: d.preorderId });
     expect(first).toMatchObject({ refundId: expect.stringMatching(/^re_/), status: "succeeded", amount: 9900 });
@@ -372,9 +377,38 @@ describe("an order's story and the refund", () => {
       expect.objectContaining({ action: "refund", result: expect.objectContaining({ ok: true, refundId: first.refundId }) }),
     ]);
     expect(audit.find((a) => a.preorderId === unpaid.preorderId)).toMatchObject({
+      action: "refund",
       result: { ok: false, error: "not refundable: status created" },
     });
     expect(audit.every((a) => a.at instanceof Timestamp)).toBe(true);
+  });
+
+  it("an order refunded or failed in Stripe is not refunded again; a refund Stripe refuses is aborted and audited", async () => {
+    // already refunded (or a failed payment): it has a PaymentIntent, but only a paid order is refundable
+    const before = stripe.requests().length;
+    for (const status of ["refunded", "failed"]) {
+      const { sessionId, pi } = paidSession();
+      const d = await seed({ status, stripe: { sessionId, customerId: null, paymentIntentId: pi } });
+      const refused = await errorOf(call(adminRefund as unknown as Fn, { preorderId: d.preorderId }));
+      expect([refused.code, refused.message]).toEqual(["failed-precondition", `Only a paid order can be refunded (this one is ${status})`]);
+    }
+    expect(stripe.requests().length).toBe(before);
+
+    // refunded in the Stripe Dashboard a moment ago; its webhook has not arrived, so the order still says paid
+    const { sessionId, pi } = paidSession();
+    stripe.server.state.refund(sessionId, {});
+    const d = await seed({ status: "succeeded", stripe: { sessionId, customerId: null, paymentIntentId: pi } });
+    const aborted = await errorOf(call(adminRefund as unknown as Fn, { preorderId: d.preorderId }));
+    expect(aborted.code).toBe("aborted");
+    expect(aborted.message).toMatch(/^Stripe refused the refund: Charge ch_\w+ has already been refunded\.$/);
+    const audit = (await db().collection("admin_audit").where("preorderId", "==", d.preorderId).get()).docs.map((a) => a.data());
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: "refund",
+        who: { uid: "admin-1", email: "o***@rolitt.example" },
+        result: { ok: false, error: expect.stringMatching(/has already been refunded/) },
+      }),
+    ]);
   });
 });
 
@@ -441,7 +475,7 @@ describe("re-sending a Klaviyo delivery", () => {
       ]);
       expect(await refusal("expired")).toEqual(["failed-precondition", "This delivery cannot be re-sent (it is retrying)"]);
       expect(await refusal("failed")).toEqual(["not-found", "No such Klaviyo delivery"]);
-      for (const key of [undefined, 7, "Created", "xcreated", "createdx", ""])
+      for (const key of [undefined, 7, ["created"], "Created", "xcreated", "createdx", ""])
         expect(await refusal(key)).toEqual(["invalid-argument", 'key must be a status or "subscribe"']);
       expect(k.sink.events()).toHaveLength(0);
       const audit = (await db().collection("admin_audit").where("preorderId", "==", d.preorderId).get()).docs.map((a) => a.data().result);
