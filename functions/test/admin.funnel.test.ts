@@ -55,6 +55,9 @@ describe("funnel maths", () => {
     // Date.parse alone would take a month or a year for a day
     expect(() => daysBetween("2026-11", "2026-11-19")).toThrow("dates must be YYYY-MM-DD");
     expect(() => daysBetween("2026-11-01", "2026")).toThrow("dates must be YYYY-MM-DD");
+    // nor an ISO expanded year
+    expect(() => daysBetween("+002026-11-20", "2026-11-20")).toThrow("dates must be YYYY-MM-DD");
+    expect(() => daysBetween("2026-11-20", "+002026-11-20")).toThrow("dates must be YYYY-MM-DD");
   });
 
   it("a whole year (366 days, a leap year's) is one range", () => {

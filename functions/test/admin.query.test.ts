@@ -93,6 +93,14 @@ describe("pageOf: paging by time plus the ids already shown at the boundary", ()
     expect(seen).toEqual(["g", "f", "e", "d", "c", "b", "a"]);
   });
 
+  it("the next page's cursor names only the rows at exactly the boundary instant, not the rest of its second", () => {
+    const plan = listPlan({ pageSize: 4 });
+    // page: g, f, e, d; the boundary is d at 8 s + 5 ns; c (8 s + 4 ns) is on the next page
+    expect(decodeCursor(pageOf(all, plan).next!)).toEqual({ at: t(8, 5), ids: ["f", "e", "d"] });
+    const plan5 = listPlan({ pageSize: 5 });
+    expect(decodeCursor(pageOf(all, plan5).next!)).toEqual({ at: t(8, 4), ids: ["c"] });
+  });
+
   it("the cursor round-trips exactly and refuses tampering", () => {
     const c = { at: t(1732400000, 123456789), ids: ["abc", "def"] };
     expect(decodeCursor(encodeCursor(c))).toEqual(c);

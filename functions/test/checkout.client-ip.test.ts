@@ -1,4 +1,4 @@
-import { clientIp } from "../src/checkout/client-ip";
+import { clientIp, forwardedEntries } from "../src/checkout/client-ip";
 import { limitDocId, probeOrder, take, windowOf } from "../src/checkout/limiter";
 
 const req = (xff?: string, ip = "169.254.8.1") => ({ ip, headers: xff === undefined ? {} : { "x-forwarded-for": xff } });
@@ -37,6 +37,19 @@ describe("client address", () => {
   it("a header given twice (an array) is read as one list; a padded socket address is trimmed", () => {
     expect(clientIp({ ip: "169.254.8.1", headers: { "x-forwarded-for": ["203.0.113.9", "66.102.8.142"] } }, 1)).toBe("203.0.113.9");
     expect(clientIp({ ip: " 198.51.100.7 " }, 1)).toBe("198.51.100.7");
+  });
+});
+
+describe("forwardedEntries (logged against TRUSTED_PROXY_HOPS)", () => {
+  it("no header, or no request, is no entry", () => {
+    expect([forwardedEntries(undefined), forwardedEntries({}), forwardedEntries({ headers: {} })]).toEqual([[], [], []]);
+  });
+  it("entries of repeated headers, trimmed, without empty ones", () => {
+    expect(forwardedEntries({ headers: { "x-forwarded-for": ["1.1.1.1, ", " 2.2.2.2,,3.3.3.3"] } })).toEqual([
+      "1.1.1.1",
+      "2.2.2.2",
+      "3.3.3.3",
+    ]);
   });
 });
 

@@ -115,6 +115,15 @@ describe("checkout input", () => {
     );
   });
 
+  it("trims only up to 1 KiB: a field padded past that is refused, not trimmed", () => {
+    const padded = (n: number, v: string) => " ".repeat(n - v.length) + v;
+    const parse = (email: string, color = "khaki") => parseCheckoutInput({ email, color }, COLORS);
+    expect(parse(padded(1024, "a@b.co")).email).toBe("a@b.co");
+    expect(() => parse(padded(1025, "a@b.co"))).toThrow("email must be a valid email address");
+    expect(parse("a@b.co", padded(1024, "khaki")).color).toBe("khaki");
+    expect(() => parse("a@b.co", padded(1025, "khaki"))).toThrow("color must be one of the offered colours");
+  });
+
   it("leaves the caller's object as it was sent", () => {
     const sent = { email: "  Ada@Example.COM ", color: " Khaki " };
     parseCheckoutInput(sent, COLORS);
