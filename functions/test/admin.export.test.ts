@@ -213,6 +213,21 @@ describe("adminExport's files", () => {
   });
 });
 
+describe("a fresh instance", () => {
+  it("whose first work is an export request (no Firebase app yet) lets an admin in", async () => {
+    // each deployed function runs alone in its instances, and adminExport checks the token before anything
+    // touches Firestore: the default app does not exist yet when the first request arrives
+    let apps: unknown[] = [];
+    let who: unknown;
+    await jest.isolateModulesAsync(async () => {
+      apps = (await import("firebase-admin/app")).getApps();
+      who = await (await import("../src/admin/auth")).adminOfRequest(`Bearer ${adminToken}`);
+    });
+    expect(apps).toEqual([]);
+    expect(who).toEqual({ uid: expect.any(String), email: "o***@rolitt.example" });
+  });
+});
+
 describe("adminConfig", () => {
   it("gives the page what it needs to sign in, and nothing else; never cached", async () => {
     const res = await get("/api/admin/config");
