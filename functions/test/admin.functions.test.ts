@@ -68,6 +68,18 @@ const FUNCTIONS: Array<[string, Fn, unknown]> = [
   ["adminResend", adminResend as unknown as Fn, { preorderId: "x", key: "created" }],
 ];
 
+/** A $99 Checkout Session in the local Stripe, with these extra parameters. */
+const sessionFor = (params: Record<string, unknown> = {}) =>
+  stripe.server.state.createSession(
+    {
+      mode: "payment",
+      success_url: "http://x",
+      line_items: [{ price_data: { currency: "usd", unit_amount: 9900, product_data: { name: "R" } } }],
+      ...params,
+    },
+    stripe.server.prices,
+  );
+
 describe("who may call", () => {
   it.each(FUNCTIONS)("%s: signed out → unauthenticated, signed in without the claim → permission-denied", async (_name, fn, data) => {
     expect((await errorOf(call(fn, data, null))).code).toBe("unauthenticated");
@@ -164,15 +176,7 @@ describe("the list", () => {
     expect(numbers(filtered.rows)).toEqual([docs[7]!.preorderNumber]);
     await db().collection("stripe_payment_intents").doc("pi_orphan").set({ preorderId: "preDeletedLongAgo" });
     expect(await q("pi_orphan")).toEqual([]);
-    const session = stripe.server.state.createSession(
-      {
-        mode: "payment",
-        success_url: "http://x",
-        line_items: [{ price_data: { currency: "usd", unit_amount: 9900, product_data: { name: "R" } } }],
-        metadata: { preorder_id: docs[1]!.preorderId },
-      },
-      stripe.server.prices,
-    );
+    const session = sessionFor({ metadata: { preorder_id: docs[1]!.preorderId } });
     expect(await q(session.id)).toEqual([docs[1]!.preorderNumber]);
     await db()
       .collection("stripe_events")
@@ -225,16 +229,6 @@ describe("search through Stripe's objects", () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { dispute } = require("../../devtools/stripe-server/webhook-support") as { dispute: (s: unknown, id: string) => any[] };
   const q = async (term: string) => (await call(adminOrders as unknown as Fn, { q: term })).rows.map((r: any) => r.preorderNumber);
-  const sessionFor = (params: Record<string, unknown>) =>
-    stripe.server.state.createSession(
-      {
-        mode: "payment",
-        success_url: "http://x",
-        line_items: [{ price_data: { currency: "usd", unit_amount: 9900, product_data: { name: "R" } } }],
-        ...params,
-      },
-      stripe.server.prices,
-    );
 
   it("a PaymentIntent we never mapped, its charge, refund and dispute all lead to the preorder its metadata names", async () => {
     const p = await seed({ status: "succeeded" });
@@ -325,14 +319,7 @@ describe("an order's story and the refund", () => {
 
   /** A $99 Checkout Session paid in the local Stripe: its id and PaymentIntent. */
   const paidSession = () => {
-    const session = stripe.server.state.createSession(
-      {
-        mode: "payment",
-        success_url: "http://x",
-        line_items: [{ price_data: { currency: "usd", unit_amount: 9900, product_data: { name: "R" } } }],
-      },
-      stripe.server.prices,
-    );
+    const session = sessionFor();
     stripe.server.state.pay(session.id);
     return { sessionId: session.id as string, pi: stripe.server.state.sessions.get(session.id).payment_intent as string };
   };
