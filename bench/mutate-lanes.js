@@ -77,6 +77,7 @@ const LANES = {
     mutate: src("klaviyo/**/*.ts", "!**/*.d.ts"),
     tests: [
       "klaviyo.client",
+      "klaviyo.delivery",
       "klaviyo.events",
       "klaviyo.money",
       "klaviyo.profile",
@@ -126,6 +127,7 @@ const LANES = {
   wiring: {
     mutate: src("index.ts"),
     tests: [
+      "index.manifest",
       "webhook.signature",
       "checkout.integration",
       "admin.export",

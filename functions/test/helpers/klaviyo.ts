@@ -10,7 +10,25 @@ export async function startSink(): Promise<{ url: string; sink: any; close(): Pr
 }
 
 import type { DocumentSnapshot } from "firebase-admin/firestore";
-import { db } from "../../src/shared/firestore";
+import { newPreorder } from "../../src/preorder/new-preorder";
+import { db, now } from "../../src/shared/firestore";
+
+/** A new unpaid preorder as stored, its own shopper (the email is the id's), changed by `over`. */
+export const preorderDoc = (id: string, over: Record<string, unknown> = {}) => ({
+  ...newPreorder({
+    preorderId: id,
+    preorderNumber: "ROL-12345678",
+    email: `${id}@example.com`,
+    color: "white",
+    locale: "en",
+    amount: 9900,
+    currency: "usd",
+    stripe: { sessionId: `cs_${id}` },
+  }),
+  createdAt: now(),
+  updatedAt: now(),
+  ...over,
+});
 
 /** A trigger event for preorders/{id} from two stored snapshots (or none), as Cloud Functions hands it over. */
 export function triggerEvent(id: string, before: DocumentSnapshot | null, after: DocumentSnapshot | null, time = new Date().toISOString()) {
