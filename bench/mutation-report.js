@@ -92,6 +92,8 @@ function explain(explanations, rel, m, original) {
   const hit = explanations.find(
     (e) =>
       e.file === rel &&
+      // a line pins a text that occurs more than once in the file (e.g. `false`) to one place
+      (e.line === undefined || e.line === m.location.start.line) &&
       e.mutator === m.mutatorName &&
       e.original === collapse(original) &&
       (e.replacement === "*" || e.replacement === collapse(m.replacement)),
@@ -212,7 +214,8 @@ function build(report, opts) {
   else {
     push(
       "Explanations live in `bench/mutation-explained.json` (matched by file, mutator and the original and replaced",
-      "text, not by line). A survivor without one is a missing test until someone judges it.",
+      "text, not by line, unless an entry names a `line` because its text occurs more than once in the file). A",
+      "survivor without one is a missing test until someone judges it.",
       "",
     );
     table(

@@ -115,6 +115,8 @@ describe("consent through the trigger", () => {
   it.each([
     ["not given", { given: false, at: null, locale: "en", textVersion: "2026-11-v1" }],
     ["absent (older preorders)", undefined],
+    ["withdrawn, its time kept", { ...given(), given: false }],
+    ["with a time that is not a timestamp (a hand-edited document)", { ...given(), at: CONSENT_AT }],
   ])("consent %s → no subscription, the transactional event still sent", async (_n, consent) => {
     const p = preorder(consent);
     const [snap] = await stages(p.preorderId, [p]);
@@ -154,6 +156,13 @@ describe("consent through the trigger", () => {
     expect(subscribeRequests()).toHaveLength(1);
     expect(k.sink.events()).toHaveLength(1);
     expect(await deliveryRecord(p.preorderId, "subscribe")).toMatchObject({ state: "sent", attempts: 4 });
+  });
+
+  it("the event and the subscription both failing → the retry's error names each", async () => {
+    const p = preorder(given());
+    const [snap] = await stages(p.preorderId, [p]);
+    k.sink.failNext({ count: 6, status: 503 });
+    await expect(onPreorderWritten(triggerEvent(p.preorderId, null, snap!))).rejects.toThrow(/created: 503.*; subscribe: 503/);
   });
 
   it("consent given on a later write (the preorder existed without it) → subscribed then", async () => {

@@ -166,7 +166,8 @@ describe("deliver(): the answer each outcome gives its caller", () => {
   });
 
   it("a subscription whose consent is gone by the time it is sent → failed for good, the shopper not subscribed", async () => {
-    const p = await stored({ marketingConsent: { given: false } });
+    // withdrawn: the time it was given is kept, the flag is off
+    const p = await stored({ marketingConsent: { given: false, at: T().fromDate(new Date("2026-11-24T08:00:00Z")) } });
     expect(await deliver(req(p.preorderId, { key: "subscribe" }), { policy: FAST })).toEqual({
       state: "failed",
       sent: false,

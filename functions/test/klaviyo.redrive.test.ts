@@ -132,8 +132,9 @@ describe("redriveStuck", () => {
     for (let i = 0; i < 4; i++) await stuck(503);
     k.sink.reset();
     const started = Date.now();
-    expect(await redriveStuck({ limit: 10, perSecond: 5, olderThanMs: 0 })).toMatchObject({ examined: 4, sent: 4 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 200 - 20);
+    // 2 a second: 500 ms apart, longer than a re-drive itself takes, so only the pacing makes the run this long
+    expect(await redriveStuck({ limit: 10, perSecond: 2, olderThanMs: 0 })).toMatchObject({ examined: 4, sent: 4 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 500 - 20);
   });
 
   it("limit bounds one run", async () => {
@@ -142,9 +143,49 @@ describe("redriveStuck", () => {
     expect(await redriveStuck({ limit: 2, perSecond: 50, olderThanMs: 0 })).toMatchObject({ examined: 1, sent: 1 });
   });
 
+  it("a limit of 1,000, the most one run may take, is allowed", async () => {
+    await expect(redriveStuck({ limit: 1000, perSecond: 50, olderThanMs: 3_600_000 })).resolves.toMatchObject({ examined: 0 });
+  });
+
+  it("a record written before deliveries had a key (status only) is re-driven; a malformed one is skipped, not counted", async () => {
+    const legacy = await stuck(503);
+    const records = db().collection("klaviyo_deliveries");
+    await records.doc(`${legacy.preorderId}_created`).update({ key: firestoreModule().FieldValue.delete() });
+    const old = firestoreModule().Timestamp.fromMillis(Date.now() - 3_600_000);
+    await records.doc("no-preorder_created").set({ key: "created", status: "created", state: "retrying", retryable: true, updatedAt: old });
+    await records.doc("x_paid").set({ preorderId: "x", key: "paid", state: "retrying", retryable: true, updatedAt: old });
+    k.sink.reset();
+    expect(await redriveStuck({ limit: 10, perSecond: 50, olderThanMs: 0 })).toEqual({
+      examined: 3,
+      redriven: 1,
+      sent: 1,
+      stillFailing: 0,
+    });
+    expect(k.sink.events()).toHaveLength(1);
+  });
+
+  it("a record whose re-drive throws is counted as still failing, and the run goes on to the next", async () => {
+    const p = await stuck(503);
+    const old = firestoreModule().Timestamp.fromMillis(Date.now() - 3_600_000);
+    // a preorder id no document path can hold: the re-drive of this record throws
+    await db()
+      .collection("klaviyo_deliveries")
+      .doc("broken")
+      .set({ preorderId: "a/b", key: "created", state: "retrying", retryable: true, updatedAt: old });
+    k.sink.reset();
+    expect(await redriveStuck({ limit: 10, perSecond: 50, olderThanMs: 0 })).toEqual({
+      examined: 2,
+      redriven: 2,
+      sent: 1,
+      stillFailing: 1,
+    });
+    expect(await deliveryRecord(p.preorderId, "created")).toMatchObject({ state: "sent" });
+  });
+
   it.each([
     [{ limit: 0, perSecond: 1, olderThanMs: 0 }, /limit/],
     [{ limit: 1.5, perSecond: 1, olderThanMs: 0 }, /limit/],
+    [{ limit: 1001, perSecond: 1, olderThanMs: 0 }, /limit/],
     [{ limit: 1, perSecond: 0, olderThanMs: 0 }, /perSecond/],
     [{ limit: 1, perSecond: 1, olderThanMs: -1 }, /olderThanMs/],
   ])("bad options %p → a clear error", async (o, msg) => {
@@ -193,6 +234,20 @@ describe("redeliver", () => {
     expect(k.sink.received).toHaveLength(0);
   });
 
+  it("an event the trigger could not send at all keeps the transition's time when re-sent later", async () => {
+    const p = { ...preorder(), updatedAt: firestoreModule().Timestamp.fromDate(new Date("2026-11-24T09:00:00.000Z")) };
+    const [snap] = await stages(p.preorderId, [p]);
+    const key = process.env.KLAVIYO_PRIVATE_KEY;
+    process.env.KLAVIYO_PRIVATE_KEY = "";
+    try {
+      await onPreorderWritten(triggerEvent(p.preorderId, null, snap!, "2026-11-24T09:00:01.000Z"));
+    } finally {
+      process.env.KLAVIYO_PRIVATE_KEY = key;
+    }
+    expect(await redeliver(p.preorderId, "created")).toEqual({ state: "sent", sent: true });
+    expect(k.sink.events()[0].body.data.attributes.time).toBe("2026-11-24T09:00:00.000Z");
+  });
+
   it("a delivery that never started → none, nothing sent", async () => {
     const p = preorder();
     await stages(p.preorderId, [p]);
@@ -202,10 +257,11 @@ describe("redeliver", () => {
 
   it.each([
     ["", "created", /preorderId/],
+    [123, "created", /preorderId/],
     ["a/b", "created", /preorderId/],
     ["abc", "paid", /key/],
   ])("bad input (%p, %p) → a clear error, nothing written", async (id, key, msg) => {
-    await expect(redeliver(id, key)).rejects.toThrow(msg);
+    await expect(redeliver(id as string, key)).rejects.toThrow(msg);
     expect((await db().collection("klaviyo_deliveries").get()).size).toBe(0);
   });
 });
