@@ -194,6 +194,19 @@ describe("post", () => {
     expect(w.sleeps).toEqual([75]);
   });
 
+  it("a 5xx's Retry-After is not Klaviyo's throttle: backoff, as for any 5xx", async () => {
+    const w = world([{ status: 503, headers: { "retry-after": "20" } }, 202]);
+    expect(await sendEvent({}, opts(w.deps))).toEqual({ ok: true, attempts: 2, status: 202 });
+    expect(w.sleeps).toEqual([75]);
+  });
+
+  it("a 400 whose body cannot be read is still final, named by its status", async () => {
+    const w = world([]);
+    const broken = () => new ReadableStream({ start: (c) => c.error(new Error("connection reset")) });
+    const deps = { ...w.deps, fetch: async () => new Response(broken(), { status: 400 }) };
+    expect(await sendEvent({}, opts(deps))).toEqual({ ok: false, retryable: false, attempts: 1, status: 400, error: "400 " });
+  });
+
   it("no request starts with less than minRequestMs left", async () => {
     const w = world([]);
     const r = await sendEvent({}, opts(w.deps, { deadline: w.now() + 499 }));

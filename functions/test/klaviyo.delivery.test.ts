@@ -292,6 +292,21 @@ describe("deliver(): the answer each outcome gives its caller", () => {
   });
 });
 
+describe("deliver(): Firestore failing", () => {
+  it("an error while claiming is thrown, so the trigger's platform retry comes; nothing sent, nothing recorded", async () => {
+    const p = await stored();
+    const unavailable = Object.assign(new Error("14 UNAVAILABLE: the store blinked"), { code: 14 });
+    const spy = jest.spyOn(db(), "runTransaction").mockRejectedValueOnce(unavailable);
+    try {
+      await expect(deliver(req(p.preorderId), { policy: FAST })).rejects.toBe(unavailable);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(posts()).toBe(0);
+    expect(await deliveryRecord(p.preorderId, "created")).toBeUndefined();
+  });
+});
+
 describe("deliver(): Klaviyo asked us to wait (a recorded Retry-After)", () => {
   it("a wait past this invocation's deadline → no request; the trigger hands it back to the platform", async () => {
     const p = await stored();
@@ -384,5 +399,20 @@ describe("deliver(): a lease held by another invocation", () => {
     if (holderWrites) setTimeout(() => void ref(p.preorderId, "created").update(holderWrites), 150);
     expect(await deliver(req(p.preorderId), { policy: FAST, waitForHolderMs: waitMs })).toEqual(answer);
     expect(posts()).toBe(answer.sent ? 1 : 0);
+  });
+
+  it("a waiting duplicate polls with a growing pause: a handful of reads, not thousands", async () => {
+    const p = await stored();
+    await leased(p, Date.now() + 30_000);
+    const { DocumentReference } = firestoreModule();
+    const reads = jest.spyOn(DocumentReference.prototype, "get");
+    try {
+      await deliver(req(p.preorderId), { policy: FAST, waitForHolderMs: 2_000 });
+      // 100, 200, 400, 800 ms pauses (the next would overrun): 4 reads
+      expect(reads.mock.calls.length).toBeGreaterThanOrEqual(3);
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(6);
+    } finally {
+      reads.mockRestore();
+    }
   });
 });

@@ -133,6 +133,13 @@ describe("Events API bodies", () => {
     expect(bodyProblems(body).map((p) => p.schema)).toEqual(["Klaviyo create_event 2026-07-15"]);
   });
 
+  it("a body that is not even an event fails the seed's KlaviyoNewAPIPayload first, named as such", () => {
+    expect(bodyProblems({ data: { type: "event", attributes: {} } }).map((p) => p.schema)).toEqual([
+      "KlaviyoNewAPIPayload",
+      "Klaviyo create_event 2026-07-15",
+    ]);
+  });
+
   it("attribution travels as event properties, only the known non-empty keys, and still validates", () => {
     const attribution = attributionProperties({
       utm_source: "facebook",
