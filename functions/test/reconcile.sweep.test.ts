@@ -68,7 +68,12 @@ it("an expired session applies: the sweep's own case, for comparison", async () 
     errors: 0,
     changed: ["sweepRaceBase"],
   });
-  expect((await preorders().doc("sweepRaceBase").get()).get("status")).toBe("expired");
+  // stamped like an event of the sweep's time: later webhook events are ordered against it
+  expect((await preorders().doc("sweepRaceBase").get()).data()).toMatchObject({
+    status: "expired",
+    lastEventCreated: NOW / 1000,
+    lastEventId: "sweep:cs_sweepRaceBase",
+  });
 });
 
 it("a payment the webhook applies while the sweep asks Stripe wins: the preorder stays paid, counted unchanged", async () => {
@@ -76,7 +81,8 @@ it("a payment the webhook applies while the sweep asks Stripe wins: the preorder
   const paidMeanwhile = (id: string) =>
     preorders()
       .doc(id)
-      .update({ status: "succeeded", lastEventCreated: NOW / 1000 + 60 });
+      // the webhook's write: paid, with the buyer's details, so the expired session has nothing left to add
+      .update({ status: "succeeded", lastEventCreated: NOW / 1000 + 60, customer: { name: "Ada Shopper", email: `${id}@example.com` } });
   expect(await sweepExpired(deps(paidMeanwhile))).toEqual({ examined: 1, applied: 0, unchanged: 1, left: 0, errors: 0, changed: [] });
   expect((await preorders().doc("sweepRacePaid").get()).get("status")).toBe("succeeded");
 });
