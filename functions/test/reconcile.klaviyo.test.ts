@@ -3,10 +3,9 @@
  * klaviyo module's exactly-once path, and the run's summary says how many.
  */
 import { onPreorderWritten } from "../src/klaviyo/handler";
-import { newPreorder } from "../src/preorder/new-preorder";
 import { scheduledReconcile } from "../src/reconcile/handler";
-import { db, firestoreModule, now } from "../src/shared/firestore";
-import { stages, startSink, triggerEvent } from "./helpers/klaviyo";
+import { db, firestoreModule } from "../src/shared/firestore";
+import { preorderDoc, stages, startSink, triggerEvent } from "./helpers/klaviyo";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 
 let k: Awaited<ReturnType<typeof startSink>>;
@@ -25,20 +24,7 @@ it("re-drives each stuck delivery once and records the count in the run's summar
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
     const id = `rk${Date.now().toString(36)}${i}`;
-    const p = {
-      ...newPreorder({
-        preorderId: id,
-        preorderNumber: "ROL-12345678",
-        email: `rk.${id}@example.com`,
-        color: "white",
-        locale: "en",
-        amount: 9900,
-        currency: "usd",
-        stripe: { sessionId: `cs_${id}` },
-      }),
-      createdAt: now(),
-      updatedAt: now(),
-    };
+    const p = preorderDoc(id);
     const [snap] = await stages(id, [p]);
     k.sink.failNext({ count: 3, status: 503 }); // Klaviyo down through the trigger's attempts
     await onPreorderWritten(triggerEvent(id, null, snap!)).catch(() => undefined);
