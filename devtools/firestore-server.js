@@ -3,7 +3,8 @@
  * The embedded Firestore server (`@firestore-emulator/server`): a Firestore gRPC server in Node that the real
  * Admin SDK talks to, for machines without Java 21. The package has no transaction isolation; this wrapper adds
  * it (devtools/firestore-isolation.js), nested-field reads (devtools/firestore-nested.js) and null filters
- * (devtools/firestore-unary.js). It has no BatchWrite, no rules, no transforms of nested fields, applies only
+ * (devtools/firestore-unary.js), and Firestore's write semantics (devtools/firestore-writes.js: set()
+ * replaces, a masked path the data lacks is deleted). It has no BatchWrite, no rules, no transforms of nested fields, applies only
  * the first server transform of a write and fires no triggers; see the README, "What runs where". It runs in
  * its own process (like the real emulator), so that its CPU does not compete with the code under test.
  *
@@ -86,6 +87,8 @@ if (require.main === module) {
   require("./firestore-nested").nestedFields(pkg);
   // `== null` / `!= null` filters, which the package ignores (devtools/firestore-unary.js).
   require("./firestore-unary").unaryFilters(pkg);
+  // Firestore's write semantics: set() replaces, a masked path the data lacks is deleted (devtools/firestore-writes.js).
+  require("./firestore-writes").firestoreWrites(pkg);
   const port = Number(process.argv[2] ?? 8080);
   const options = {
     isolation: process.env.ROLITT_FIRESTORE_ISOLATION !== "0",
