@@ -123,7 +123,10 @@ const LANES = {
       "checkout.session-params",
     ],
   },
-  reconcile: { mutate: src("reconcile/**/*.ts"), tests: ["reconcile.plan", "reconcile.klaviyo", "reconcile.integration"] },
+  reconcile: {
+    mutate: src("reconcile/**/*.ts"),
+    tests: ["reconcile.plan", "reconcile.klaviyo", "reconcile.integration", "reconcile.store", "reconcile.handler", "reconcile.sweep"],
+  },
   wiring: {
     mutate: src("index.ts"),
     tests: [
@@ -142,7 +145,10 @@ const LANES = {
 // MUTATE_LANE_FILES="klaviyo/**/*.ts,admin/**/*.ts" narrows a lane to those globs under functions/src, e.g. the
 // unit lane over the files no other lane has measured yet: a lane re-runs what its own suites did not kill,
 // so running it over files another lane measured may replace those results with the unit suites' alone.
+// A line range narrows further (`klaviyo/delivery.ts:163:1-163:40`); MUTATE_LANE_FORCE=1 re-runs what the
+// incremental file would reuse: needed when only the test set-up changed (devtools/), which Stryker does not see.
 const only = (process.env.MUTATE_LANE_FILES ?? "").split(",").filter(Boolean);
+const force = process.env.MUTATE_LANE_FORCE === "1" ? ["--force"] : [];
 const wanted = process.argv.slice(2);
 for (const name of wanted) if (!LANES[name]) throw new Error(`unknown lane ${name}; lanes: ${Object.keys(LANES).join(", ")}`);
 const lanes = wanted.length > 0 ? wanted : Object.keys(LANES);
@@ -151,7 +157,7 @@ for (const name of lanes) {
   const lane = only.length > 0 ? { ...LANES[name], mutate: src(...only, "!**/*.d.ts") } : LANES[name];
   const started = Date.now();
   process.stdout.write(`\n=== lane ${name}: ${lane.mutate}\n    suites: ${lane.tests.join(", ")}\n`);
-  const r = spawnSync(process.execPath, [path.join(__dirname, "mutate.js"), "--mutate", lane.mutate], {
+  const r = spawnSync(process.execPath, [path.join(__dirname, "mutate.js"), "--mutate", lane.mutate, ...force], {
     stdio: "inherit",
     env: {
       ...process.env,
