@@ -73,6 +73,11 @@ describe("seed events", () => {
     expect(problems[0]!.errors[0]).toMatchObject({ instancePath: "/customer_properties/$email", keyword: "format" });
   });
 
+  it("an event name with no schema of its own is refused by name, not sent as is", () => {
+    const unknown = { ...seedEventFor(SEED_PREORDER, "created", AT), event: "Rolitt Preorder Lost" } as never;
+    expect(seedEventProblems(unknown)).toEqual([{ schema: "event name", errors: [] }]);
+  });
+
   it("a malformed preorder number fails the seed schema", () => {
     expect(seedEventProblems(seedEventFor({ ...SEED_PREORDER, preorderNumber: "R-1" }, "created", AT))).not.toEqual([]);
   });
