@@ -4,7 +4,8 @@
  * real Stripe SDK and the local Stripe server (which records every request's parameters).
  */
 import { createCheckoutSession } from "../src/index";
-import { emailKey, isMissingCustomerError, replaceMissingCustomer } from "../src/checkout/customer";
+import { emailKey, findOrCreateCustomer, isMissingCustomerError, replaceMissingCustomer } from "../src/checkout/customer";
+import * as firestoreShared from "../src/shared/firestore";
 import { db, firestoreModule } from "../src/shared/firestore";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 
@@ -52,6 +53,12 @@ describe("the customer mapping heals (#10.6)", () => {
     ).toBe(replacement);
     // the session that reached Stripe names the live customer
     expect(sessionRequests().at(-1)!.params.customer).toBe(replacement);
+    // under a key of its own: Stripe keeps the refused request's answer for its key (a 400) and would replay it
+    expect(sessionRequests().map((r) => r.idempotencyKey)).toEqual([
+      `rolitt-checkout-${first.preorderId}`,
+      `rolitt-checkout-${second.preorderId}`,
+      `rolitt-checkout-${second.preorderId}-healed`,
+    ]);
     // and the next checkout uses the healed mapping without asking Stripe about customers
     const before = stripe.requests().length;
     await call({ email, color: "white" });
@@ -166,12 +173,78 @@ describe("healing the mapping, step by step (replaceMissingCustomer)", () => {
     });
   });
 
-  it("a racer that healed the mapping first wins: its customer is kept", async () => {
+  it("a racer that healed the mapping first wins: its customer is kept, even where this call found another", async () => {
     const email = unique("healedfirst");
     const theirs = stripe.server.state.createCustomer({ email, metadata: { source: "rolitt-preorder" } }).id;
     await mapping(email).set({ customerId: theirs, mode: "test" });
+    // a newer customer of ours comes first in Stripe's list: this call alone would pick it
+    const newer = stripe.server.state.createCustomer({ email, metadata: { source: "rolitt-preorder" } }).id;
     expect(await replaceMissingCustomer(await client(), email, "test", "cus_neverexisted")).toBe(theirs);
     expect((await mapping(email).get()).get("customerId")).toBe(theirs);
+    expect(newer).not.toBe(theirs);
+  });
+
+  it("a customer of ours that Stripe still lists for the email is adopted: no second customer", async () => {
+    const email = unique("adopt");
+    const ours = stripe.server.state.createCustomer({ email, metadata: { source: "rolitt-preorder" } }).id;
+    await mapping(email).set({ customerId: "cus_neverexisted", mode: "test" });
+    expect(await replaceMissingCustomer(await client(), email, "test", "cus_neverexisted")).toBe(ours);
+    expect((await mapping(email).get()).get("customerId")).toBe(ours);
+    expect(stripe.requests().filter((r) => r.method === "POST" && r.path === "/v1/customers")).toHaveLength(0);
+  });
+
+  it("the customer Stripe just called missing is never adopted again, even while the email's list still shows it", async () => {
+    const email = unique("stilllisted");
+    const dead = stripe.server.state.createCustomer({ email, metadata: { source: "rolitt-preorder" } }).id;
+    await mapping(email).set({ customerId: dead, mode: "test" });
+    stripe.server.failNext({ status: 404, path: `/v1/customers/${dead}` });
+    const replacement = await replaceMissingCustomer(await client(), email, "test", dead);
+    expect(replacement).toMatch(/^cus_/);
+    expect(replacement).not.toBe(dead);
+    expect((await mapping(email).get()).get("customerId")).toBe(replacement);
+  });
+
+  it("racing replacements of one dead customer make one customer: the create is keyed on the email and the dead id", async () => {
+    const email = unique("racekey");
+    await mapping(email).set({ customerId: "cus_neverexisted", mode: "test" });
+    // both racers' look-ups (retrieve, then list) answer slowly, so neither list sees the other's new customer
+    stripe.server.failNext({ count: 4, status: 200, delayMs: 300, path: "/v1/customers" });
+    const stripeClient = await client();
+    const [a, b] = await Promise.all([1, 2].map(() => replaceMissingCustomer(stripeClient, email, "test", "cus_neverexisted")));
+    expect(a).toBe(b);
+    expect(stripe.server.state.listCustomers({ email }).data.map((c: { id: string }) => c.id)).toEqual([a]);
+    const creates = stripe.requests().filter((r) => r.method === "POST" && r.path === "/v1/customers");
+    expect(creates.map((r) => r.idempotencyKey)).toEqual(Array(2).fill(`rolitt-customer-test-${emailKey(email)}-after-cus_neverexisted`));
+  });
+
+  it("a Stripe failure while checking the customer (not a 404) is passed on: nothing is replaced", async () => {
+    const email = unique("checkfails");
+    const live = stripe.server.state.createCustomer({ email, metadata: { source: "rolitt-preorder" } }).id;
+    await mapping(email).set({ customerId: live, mode: "test" });
+    // the SDK tries three times (maxNetworkRetries 2)
+    stripe.server.failNext({ count: 3, status: 500, path: `/v1/customers/${live}` });
+    await expect(replaceMissingCustomer(await client(), email, "test", live)).rejects.toMatchObject({ statusCode: 500 });
+    expect((await mapping(email).get()).data()).toEqual({ customerId: live, mode: "test" });
+    expect(stripe.requests().filter((r) => r.path === "/v1/customers")).toHaveLength(0);
+  });
+
+  it("a failed mapping write (other than 'already mapped') is passed on, not read back as an unmapped customer", async () => {
+    const email = unique("mapwrite");
+    const unavailable = Object.assign(new Error("14 UNAVAILABLE: no connection"), { code: 14 });
+    // our own clock helper stands in for the write: it is called only while the mapping is written
+    const clock = jest.spyOn(firestoreShared, "now").mockImplementationOnce(() => {
+      throw unavailable;
+    });
+    try {
+      await expect(findOrCreateCustomer(await client(), email, "test")).rejects.toBe(unavailable);
+    } finally {
+      clock.mockRestore();
+    }
+    expect((await mapping(email).get()).exists).toBe(false);
+    // the next try maps the customer Stripe made (the same one: the create is idempotent)
+    const made = stripe.server.state.listCustomers({ email }).data[0].id;
+    expect(await findOrCreateCustomer(await client(), email, "test")).toBe(made);
+    expect((await mapping(email).get()).get("customerId")).toBe(made);
   });
 });
 
