@@ -10,13 +10,13 @@
  *   "missing" is version 0 or the version of its delete), and a transactional query records its results and
  *   the query itself, which is run again at commit: a new, changed or vanished match fails the commit too;
  * - Commit checks those versions first: any change → ABORTED and nothing written (the Admin SDK retries);
- * - a commit is all-or-nothing: every write's precondition (`create`: must not exist, `update`: must exist)
- *   is checked, in order, before any write is applied;
+ * - a commit is all-or-nothing: every write's precondition (`create`: must not exist, `update`: must exist,
+ *   `lastUpdateTime`: must exist with that update time) is checked, in order, before any write is applied;
  * - an id that was committed, rolled back, aborted or never issued is refused with ABORTED; a read-only
  *   transaction that writes is refused with INVALID_ARGUMENT.
  * Commits are serialised by construction: the check and the package's (synchronous) apply run in one tick.
  * Not modelled: lock waits (the real Firestore makes a conflicting writer wait, then may abort it; here it
- * is aborted at commit), transaction expiry (60 s idle / 270 s total), `update_time` preconditions.
+ * is aborted at commit), transaction expiry (60 s idle / 270 s total).
  */
 const { randomBytes } = require("node:crypto");
 
@@ -24,6 +24,7 @@ const INVALID_ARGUMENT = 3;
 const ABORTED = 10;
 const ALREADY_EXISTS = 6;
 const NOT_FOUND = 5;
+const FAILED_PRECONDITION = 9;
 const UNAVAILABLE = 14;
 // Real Firestore's wording, so logs read the same as in production.
 const CONTENTION =
@@ -122,6 +123,14 @@ function isolate(impl, state, counts, options) {
     for (const w of writes) {
       const name = w.has_delete ? w.delete : w.has_update ? w.update.name : null;
       if (!name) continue; // the package answers what it cannot apply before writing anything
+      if (w.has_current_document && w.current_document.has_update_time) {
+        // `lastUpdateTime`: the document must exist with exactly that update time (the package ignored it)
+        const t = w.current_document.update_time;
+        const want = Number(t.seconds) * 1000 + Math.floor(Number(t.nanos) / 1e6);
+        const doc = state.getDocument(name);
+        if (exists.has(name) || !doc.metadata.hasExist || doc.metadata.updatedAt.getTime() !== want)
+          return { code: FAILED_PRECONDITION, details: `the stored version of ${name.replace(/^.*?\/documents\//, "")} does not match the required base version` };
+      }
       const pre = w.has_current_document && w.current_document.has_exists ? w.current_document.exists : undefined;
       if (pre === false && existsNow(name))
         return { code: ALREADY_EXISTS, details: `entity already exists: ${name.replace(/^.*?\/documents\//, "")}` };

@@ -126,6 +126,20 @@ describe("embedded Firestore transactions", () => {
     expect((await a.get()).data()).toEqual({ y: 3, z: 3 });
   });
 
+  it("a lastUpdateTime precondition holds only while the document is unchanged since that time", async () => {
+    const a = db.collection("versions").doc(id());
+    const made = await a.create({ holder: "first" });
+    const taken = await a.update({ holder: "second" }, { lastUpdateTime: made.writeTime });
+    // a second taker that read the same version is refused, and nothing of its write lands
+    expect(await codeOf(a.update({ holder: "third" }, { lastUpdateTime: made.writeTime }))).toMatch(/^9 /);
+    expect(await codeOf(a.delete({ lastUpdateTime: made.writeTime }))).toMatch(/^9 /);
+    expect((await a.get()).get("holder")).toBe("second");
+    // the current version passes; a deleted document has no version to match
+    expect(await codeOf(a.delete({ lastUpdateTime: taken.writeTime }))).toBe("ok");
+    expect(await codeOf(a.update({ holder: "fourth" }, { lastUpdateTime: taken.writeTime }))).toMatch(/^9 /);
+    expect((await a.get()).exists).toBe(false);
+  });
+
   it("each transaction gets its own id; a committed, rolled-back or unknown id is refused, and so is a write in a read-only one", async () => {
     const [t1] = await raw.beginTransaction({ database: DATABASE });
     const [t2] = await raw.beginTransaction({ database: DATABASE });

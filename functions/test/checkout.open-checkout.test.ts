@@ -14,8 +14,8 @@ const stripe = localStripePerTest();
 it("a call still preparing the same preorder is waited for at most 20 s, then the answer is 'aborted' and nothing is touched", async () => {
   const email = unique("busy");
   const open = openCheckoutRef(email, "khaki");
-  // another call's claim, alive for 25 s more: longer than a racer waits
-  const claim = { state: "pending", claimant: "other", claimedAt: Timestamp.fromMillis(Date.now() - 65_000) };
+  // another call's claim, alive for 60 s more: far longer than a racer waits, even on a loaded machine
+  const claim = { state: "pending", claimant: "other", claimedAt: Timestamp.fromMillis(Date.now() - 30_000) };
   await open.set(claim);
   const started = Date.now();
   const err = await failureOf(call({ email, color: "khaki" }));
@@ -26,10 +26,10 @@ it("a call still preparing the same preorder is waited for at most 20 s, then th
     "The same preorder is still being prepared, please retry",
   ]);
   expect(waited).toBeGreaterThanOrEqual(20_000);
-  expect(waited).toBeLessThan(25_000);
+  expect(waited).toBeLessThan(45_000); // it gave up at its own deadline, not when the claim went stale
   expect((await open.get()).data()).toEqual(claim);
   expect(stripe().requests()).toHaveLength(0);
-}, 40_000);
+}, 70_000);
 
 it("while the first call prepares the checkout, its claim lives a day (the TTL never removes a claim in use)", async () => {
   const email = unique("pending");
