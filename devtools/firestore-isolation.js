@@ -129,7 +129,10 @@ function isolate(impl, state, counts, options) {
         const want = Number(t.seconds) * 1000 + Math.floor(Number(t.nanos) / 1e6);
         const doc = state.getDocument(name);
         if (exists.has(name) || !doc.metadata.hasExist || doc.metadata.updatedAt.getTime() !== want)
-          return { code: FAILED_PRECONDITION, details: `the stored version of ${name.replace(/^.*?\/documents\//, "")} does not match the required base version` };
+          return {
+            code: FAILED_PRECONDITION,
+            details: `the stored version of ${name.replace(/^.*?\/documents\//, "")} does not match the required base version`,
+          };
       }
       const pre = w.has_current_document && w.current_document.has_exists ? w.current_document.exists : undefined;
       if (pre === false && existsNow(name))
