@@ -7,7 +7,10 @@
 import { logger } from "firebase-functions/logger";
 import * as sweep from "../src/reconcile/sweep";
 import { backfill, realDeps, scheduledReconcile } from "../src/reconcile/handler";
-import { db } from "../src/shared/firestore";
+import { newPreorder } from "../src/preorder/new-preorder";
+import { db, firestoreModule } from "../src/shared/firestore";
+import { stripeClient } from "../src/shared/stripe-client";
+import { startLocalStripe } from "./helpers/stripe";
 
 const state = db().collection("reconcile_state").doc("stripe");
 const runs = db().collection("reconcile_runs");
@@ -87,5 +90,61 @@ describe("the scheduled run", () => {
     expect(s.klaviyo).toEqual({ examined: 0, redriven: 0, sent: 0, stillFailing: 0 });
     expect(s.ms).toBe(s.finishedAt - s.startedAt);
     expect((await state.get()).get("lastRun")).toMatchObject({ runId: s.runId, sweep: { error: message.slice(0, 300) }, ms: s.ms });
+  });
+});
+
+describe("the scheduled run's sweep, with Stripe", () => {
+  const made: string[] = [];
+  afterAll(async () => {
+    await Promise.all(made.map((id) => db().collection("preorders").doc(id).delete()));
+  });
+
+  /** A preorder `hoursAgo` old whose session Stripe has expired, as the callable and Stripe leave it. */
+  async function abandoned(hoursAgo: number): Promise<string> {
+    const id = db().collection("preorders").doc().id;
+    made.push(id);
+    const number = `ROL-${String(Date.now() + made.length).slice(-8)}`;
+    const metadata = { preorder_id: id, preorder_number: number, color: "khaki", email: `${id}@example.com`, locale: "en" };
+    const stripe = await stripeClient();
+    const session = await stripe.checkout.sessions.create({
+      mode: "payment",
+      client_reference_id: id,
+      metadata,
+      line_items: [{ price_data: { currency: "usd", unit_amount: 9900, product_data: { name: "Rolitt" } }, quantity: 1 }],
+      success_url: "https://example.com/ok",
+    });
+    await stripe.checkout.sessions.expire(session.id);
+    const at = firestoreModule().Timestamp.fromMillis(Date.now() - hoursAgo * 3600_000);
+    const doc = newPreorder({
+      preorderId: id,
+      preorderNumber: number,
+      email: metadata.email,
+      color: "khaki",
+      locale: "en",
+      amount: 9900,
+      currency: "usd",
+    });
+    await db()
+      .collection("preorders")
+      .doc(id)
+      .set({ ...doc, stripe: { sessionId: session.id, customerId: null, paymentIntentId: null }, createdAt: at, updatedAt: at });
+    return id;
+  }
+
+  it("asks Stripe about each preorder left open over a day, a request at a time, and expires those Stripe expired; a younger one waits", async () => {
+    const local = await startLocalStripe();
+    try {
+      const old = [await abandoned(30), await abandoned(26)];
+      const young = await abandoned(2); // its webhook may still come: not the sweep's yet
+      const s = await scheduledReconcile(FAST, emptyStripe(), NO_REDRIVE);
+      expect(s.sweep).toMatchObject({ examined: 2, applied: 2, errors: 0 });
+      expect([...(s.sweep as sweep.SweepSummary).changed].sort()).toEqual([...old].sort());
+      for (const id of old) expect((await db().collection("preorders").doc(id).get()).get("status")).toBe("expired");
+      expect((await db().collection("preorders").doc(young).get()).get("status")).toBe("created");
+      const retrieved = local.requests().filter((r) => r.method === "GET" && r.path.startsWith("/v1/checkout/sessions/"));
+      expect(retrieved).toHaveLength(2);
+    } finally {
+      await local.close();
+    }
   });
 });

@@ -58,6 +58,13 @@ describe("the cursor", () => {
     expect((await stored())?.cursor).toEqual({ created: 200, ids: [] });
   });
 
+  it("a run that holds no lease at all (it was released) may not save a cursor either", async () => {
+    await firestoreStore.takeLease("a", T0 + 1_000, T0);
+    await firestoreStore.finish("a", summary("run-a"));
+    await expect(firestoreStore.saveCursor("a", { kind: "steady" }, { created: 300, ids: [] })).rejects.toBeInstanceOf(LeaseLostError);
+    expect((await stored())?.cursor).toBeUndefined();
+  });
+
   it("never moves back; ids of one second add up", async () => {
     await firestoreStore.takeLease("a", T0 + 1_000, T0);
     await firestoreStore.saveCursor("a", { kind: "steady" }, { created: 200, ids: ["evt_1"] });
@@ -92,6 +99,12 @@ describe("finishing a run", () => {
     await firestoreStore.takeLease("b", T0 + 9_000, T0 + 2_000);
     await firestoreStore.finish("a", summary("run-a-late"));
     expect(await stored()).toMatchObject({ lease: { holder: "b", until: T0 + 9_000 }, lastRun: { runId: "run-a-late" } });
+  });
+  it("a run finishing when no lease is held (released already) still records its summary", async () => {
+    await firestoreStore.takeLease("a", T0 + 1_000, T0);
+    await firestoreStore.finish("a", summary("run-a"));
+    await firestoreStore.finish("a", summary("run-a-again"));
+    expect(await stored()).toMatchObject({ lease: null, lastRun: { runId: "run-a-again" } });
   });
 });
 
