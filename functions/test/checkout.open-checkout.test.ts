@@ -1,15 +1,59 @@
 /**
  * Racing checkouts for one email and colour: the claim in `open_checkouts` that makes a second click wait for
  * the first instead of making a second order. Through the callable's `.run()` with the real Stripe SDK against
- * the local Stripe server and the real Admin SDK against the test Firestore.
+ * the local Stripe server and the real Admin SDK against the test Firestore. Where a race needs one order of
+ * events, the Admin SDK's own read or delete of the claim is held (then sent unchanged) until the other side
+ * has acted: no timing margins.
  */
 import { HttpsError } from "firebase-functions/v2/https";
+import type * as AdminFirestore from "firebase-admin/firestore";
 import { openCheckoutRef } from "../src/checkout/open-checkout";
-import { firestoreModule } from "../src/shared/firestore";
+import { db, firestoreModule } from "../src/shared/firestore";
 import { callCheckout as call, failureOf, localStripePerTest, uniqueEmail as unique } from "./helpers/checkout";
 
-const { Timestamp } = firestoreModule();
+const { Timestamp, DocumentReference } = firestoreModule();
 const stripe = localStripePerTest();
+afterEach(() => jest.restoreAllMocks());
+
+type Ref = AdminFirestore.DocumentReference;
+const sessionRequests = () =>
+  stripe()
+    .requests()
+    .filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions");
+const preordersOf = async (email: string) => (await db().collection("preorders").where("email", "==", email).get()).docs;
+
+/** The first `n` reads of `ref` are answered only once all `n` have been read: n calls see the same version. */
+function readTogether(ref: Ref, n: number): void {
+  const read = DocumentReference.prototype.get;
+  let arrived = 0;
+  let allRead!: () => void;
+  const together = new Promise<void>((r) => (allRead = r));
+  jest.spyOn(DocumentReference.prototype, "get").mockImplementation(async function (this: Ref) {
+    const snap = await read.call(this);
+    if (this.path !== ref.path || arrived >= n) return snap;
+    if (++arrived === n) allRead();
+    await together;
+    return snap;
+  } as never);
+}
+
+/** Holds the next delete of `ref` until `letGo()`; `held` resolves once it waits. */
+function holdDelete(ref: Ref): { held: Promise<void>; letGo: () => void } {
+  const remove = DocumentReference.prototype.delete;
+  let letGo!: () => void;
+  const gate = new Promise<void>((r) => (letGo = r));
+  let waiting!: () => void;
+  const held = new Promise<void>((r) => (waiting = r));
+  const spy = jest.spyOn(DocumentReference.prototype, "delete").mockImplementation(async function (this: Ref, ...args) {
+    if (this.path === ref.path) {
+      spy.mockRestore();
+      waiting();
+      await gate;
+    }
+    return remove.apply(this, args);
+  });
+  return { held, letGo };
+}
 
 it("a call still preparing the same preorder is waited for at most 20 s, then the answer is 'aborted' and nothing is touched", async () => {
   const email = unique("busy");
@@ -44,4 +88,46 @@ it("while the first call prepares the checkout, its claim lives a day (the TTL n
   expect(ttl).toBeLessThanOrEqual(24 * 3600_000);
   const result = await first;
   expect((await open.get()).data()).toMatchObject({ state: "open", preorderId: result.preorderId });
+});
+
+it("two clicks that both find an abandoned claim make one preorder and one session, and both get it", async () => {
+  const email = unique("takeover");
+  const open = openCheckoutRef(email, "black");
+  // a call that died 2 minutes ago: its claim may be taken over
+  await open.set({ state: "pending", claimant: "died", claimedAt: Timestamp.fromMillis(Date.now() - 120_000) });
+  readTogether(open, 2); // both calls read the abandoned claim before either takes it over
+  // both settle before anything is checked: a call left running would spill into the next test
+  const settled = await Promise.allSettled([call({ email, color: "black" }), call({ email, color: "black" })]);
+  const [a, b] = settled.map((r) => {
+    if (r.status === "rejected") throw r.reason;
+    return r.value;
+  });
+  expect(b).toEqual(a);
+  expect(sessionRequests()).toHaveLength(1);
+  expect((await preordersOf(email)).map((d) => d.id)).toEqual([a.preorderId]);
+  expect((await open.get()).data()).toMatchObject({ state: "open", preorderId: a.preorderId, sessionId: a.sessionId });
+});
+
+it("a call that fails after its claim was taken over leaves the new holder's checkout alone: the next click gets it back", async () => {
+  const email = unique("overtaken");
+  const open = openCheckoutRef(email, "white");
+  stripe().server.failNext({ status: 429, path: "/v1/checkout/sessions" }); // not retried by the SDK
+  const { held, letGo } = holdDelete(open);
+  const first = failureOf(call({ email, color: "white" }));
+  // the first call's Stripe call failed; it is about to give its claim back
+  await Promise.race([held, first.then(() => Promise.reject(new Error("the first call ended without giving its claim back")))]);
+  let second;
+  try {
+    // meanwhile its claim looks abandoned (the call has been slow for 2 minutes) and a second click takes it over
+    await open.update({ claimedAt: Timestamp.fromMillis(Date.now() - 120_000) });
+    second = await call({ email, color: "white" });
+  } finally {
+    letGo();
+  }
+  expect(((await first) as HttpsError).code).toBe("resource-exhausted");
+  // a third click finds the second's checkout: no new session, no second preorder
+  expect(await call({ email, color: "white" })).toEqual(second);
+  expect(sessionRequests().filter((r) => !r.failed)).toHaveLength(1);
+  expect((await preordersOf(email)).map((d) => d.id)).toEqual([second.preorderId]);
+  expect((await open.get()).data()).toMatchObject({ state: "open", preorderId: second.preorderId });
 });
