@@ -99,6 +99,7 @@ describe("the scheduled run's sweep, with Stripe", () => {
     await Promise.all(made.map((id) => db().collection("preorders").doc(id).delete()));
   });
 
+  const OFFER = { color: "khaki", locale: "en", amount: 9900, currency: "usd" } as const;
   /** A preorder `hoursAgo` old whose session Stripe has expired, as the callable and Stripe leave it. */
   async function abandoned(hoursAgo: number): Promise<string> {
     const id = db().collection("preorders").doc().id;
@@ -115,15 +116,7 @@ describe("the scheduled run's sweep, with Stripe", () => {
     });
     await stripe.checkout.sessions.expire(session.id);
     const at = firestoreModule().Timestamp.fromMillis(Date.now() - hoursAgo * 3600_000);
-    const doc = newPreorder({
-      preorderId: id,
-      preorderNumber: number,
-      email: metadata.email,
-      color: "khaki",
-      locale: "en",
-      amount: 9900,
-      currency: "usd",
-    });
+    const doc = newPreorder({ ...OFFER, preorderId: id, preorderNumber: number, email: metadata.email });
     await db()
       .collection("preorders")
       .doc(id)
