@@ -4,7 +4,18 @@
  */
 import OFFER from "../src/offer.defaults.json";
 import { OFFER_CONTENT } from "../src/offer/content";
-import { appCheckEnforced, ConfigError, klaviyoConfig, offerConfig, stripeConfig, webhookSecrets } from "../src/config";
+import {
+  appCheckEnforced,
+  ConfigError,
+  consoleWebConfig,
+  foreignOfferConfig,
+  klaviyoConfig,
+  limitsConfig,
+  offerConfig,
+  stripeConfig,
+  stripeMode,
+  webhookSecrets,
+} from "../src/config";
 
 const NAMES = [
   "PREORDER_COLORS",
@@ -21,6 +32,15 @@ const NAMES = [
   "KLAVIYO_API_URL",
   "KLAVIYO_MAX_EVENT_AGE_MINUTES",
   "KLAVIYO_LIST_ID",
+  "STRIPE_PAYMENT_LINKS",
+  "RATE_LIMIT_PER_EMAIL_HOUR",
+  "RATE_LIMIT_PER_IP_10MIN",
+  "TRUSTED_PROXY_HOPS",
+  "ADMIN_WEB_API_KEY",
+  "ADMIN_AUTH_DOMAIN",
+  "GCLOUD_PROJECT",
+  "GOOGLE_CLOUD_PROJECT",
+  "FIREBASE_AUTH_EMULATOR_HOST",
 ];
 const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]));
 beforeEach(() => {
@@ -144,5 +164,42 @@ describe("klaviyoConfig and App Check", () => {
     } finally {
       process.env.KLAVIYO_PRIVATE_KEY = saved.KLAVIYO_PRIVATE_KEY;
     }
+  });
+});
+
+describe("the other settings", () => {
+  it("a sale of the offer made outside the callable is known by its Payment Links (a loose list) and Price", () => {
+    expect(foreignOfferConfig()).toEqual({ paymentLinks: [], priceId: null });
+    Object.assign(process.env, { STRIPE_PAYMENT_LINKS: " plink_1, ,plink_2 ", STRIPE_PRICE_ID: "price_9" });
+    expect(foreignOfferConfig()).toEqual({ paymentLinks: ["plink_1", "plink_2"], priceId: "price_9" });
+  });
+
+  it("abuse limits: 5 checkouts per email an hour, 60 per address in 10 minutes, 1 trusted proxy, unless set", () => {
+    expect(limitsConfig()).toEqual({ perEmailHour: 5, perIp10Min: 60, trustedProxyHops: 1 });
+    Object.assign(process.env, { RATE_LIMIT_PER_EMAIL_HOUR: "3", RATE_LIMIT_PER_IP_10MIN: "30", TRUSTED_PROXY_HOPS: "2" });
+    expect(limitsConfig()).toEqual({ perEmailHour: 3, perIp10Min: 30, trustedProxyHops: 2 });
+  });
+
+  it("the Stripe mode is the key's: sk_live_ and rk_live_ keys are live, every other key test", () => {
+    const keys = ["sk_live_1", "rk_live_1", "sk_test_1", "rk_test_1", "pk_live_1", "xsk_live_1"];
+    expect(keys.map(stripeMode)).toEqual(["live", "live", "test", "test", "test", "test"]);
+  });
+
+  it("the console signs in to the project's auth domain; with an Auth emulator, with its stand-in key", () => {
+    for (const n of ["ADMIN_WEB_API_KEY", "GCLOUD_PROJECT", "GOOGLE_CLOUD_PROJECT", "FIREBASE_AUTH_EMULATOR_HOST"]) delete process.env[n];
+    expect(consoleWebConfig()).toEqual({ projectId: "", apiKey: "", authDomain: ".firebaseapp.com", authEmulator: null });
+    process.env.GOOGLE_CLOUD_PROJECT = "shop-b";
+    expect(consoleWebConfig().projectId).toBe("shop-b");
+    process.env.GCLOUD_PROJECT = "shop-a"; // read first where both are set
+    expect(consoleWebConfig()).toEqual({ projectId: "shop-a", apiKey: "", authDomain: "shop-a.firebaseapp.com", authEmulator: null });
+    process.env.FIREBASE_AUTH_EMULATOR_HOST = "127.0.0.1:9099";
+    expect(consoleWebConfig()).toMatchObject({ apiKey: "local-emulator-key", authEmulator: "127.0.0.1:9099" });
+    Object.assign(process.env, { ADMIN_WEB_API_KEY: "AIza-shop", ADMIN_AUTH_DOMAIN: "login.example.com" });
+    expect(consoleWebConfig()).toEqual({
+      projectId: "shop-a",
+      apiKey: "AIza-shop",
+      authDomain: "login.example.com",
+      authEmulator: "127.0.0.1:9099",
+    });
   });
 });
