@@ -288,7 +288,12 @@ describe("a second click is not a second order", () => {
   it("a claim left by a call that died (older than 90 s) is taken over at once", async () => {
     const email = unique("abandoned");
     const open = openCheckoutRef(email, "black");
-    await open.set({ state: "pending", claimant: "died", claimedAt: Timestamp.fromMillis(Date.now() - 91_000) });
+    await open.set({
+      state: "pending",
+      claimant: "died",
+      claimedAt: Timestamp.fromMillis(Date.now() - 91_000),
+      expireAt: Timestamp.fromMillis(Date.now() + 24 * 3600_000),
+    });
     const started = Date.now();
     const result = await call({ email, color: "black" });
     expect(Date.now() - started).toBeLessThan(5_000); // no waiting on a dead claimant

@@ -13,6 +13,8 @@ import { callCheckout as call, failureOf, localStripePerTest, uniqueEmail as uni
 
 const { Timestamp, DocumentReference } = firestoreModule();
 const stripe = localStripePerTest();
+/** Claims as the callable writes them carry the TTL field (checkout.abuse checks every claim has one). */
+const aDayOn = () => Timestamp.fromMillis(Date.now() + 24 * 3600_000);
 afterEach(() => jest.restoreAllMocks());
 
 type Ref = AdminFirestore.DocumentReference;
@@ -59,7 +61,7 @@ it("a call still preparing the same preorder is waited for at most 20 s, then th
   const email = unique("busy");
   const open = openCheckoutRef(email, "khaki");
   // another call's claim, alive for 60 s more: far longer than a racer waits, even on a loaded machine
-  const claim = { state: "pending", claimant: "other", claimedAt: Timestamp.fromMillis(Date.now() - 30_000) };
+  const claim = { state: "pending", claimant: "other", claimedAt: Timestamp.fromMillis(Date.now() - 30_000), expireAt: aDayOn() };
   await open.set(claim);
   const started = Date.now();
   const err = await failureOf(call({ email, color: "khaki" }));
@@ -94,7 +96,7 @@ it("two clicks that both find an abandoned claim make one preorder and one sessi
   const email = unique("takeover");
   const open = openCheckoutRef(email, "black");
   // a call that died 2 minutes ago: its claim may be taken over
-  await open.set({ state: "pending", claimant: "died", claimedAt: Timestamp.fromMillis(Date.now() - 120_000) });
+  await open.set({ state: "pending", claimant: "died", claimedAt: Timestamp.fromMillis(Date.now() - 120_000), expireAt: aDayOn() });
   readTogether(open, 2); // both calls read the abandoned claim before either takes it over
   // both settle before anything is checked: a call left running would spill into the next test
   const settled = await Promise.allSettled([call({ email, color: "black" }), call({ email, color: "black" })]);
@@ -130,4 +132,22 @@ it("a call that fails after its claim was taken over leaves the new holder's che
   expect(sessionRequests().filter((r) => !r.failed)).toHaveLength(1);
   expect((await preordersOf(email)).map((d) => d.id)).toEqual([second.preorderId]);
   expect((await open.get()).data()).toMatchObject({ state: "open", preorderId: second.preorderId });
+});
+
+it("a slow call whose claim was taken over meanwhile makes no second preorder: it asks for a retry, which gets the new holder's checkout", async () => {
+  const email = unique("slow");
+  const open = openCheckoutRef(email, "khaki");
+  stripe().server.failNext({ status: 200, delayMs: 4_000, path: "/v1/checkout/sessions" }); // Stripe answers the first call slowly
+  const first = failureOf(call({ email, color: "khaki" }));
+  let claim = await open.get();
+  while (!claim.exists) claim = await open.get();
+  // the first call looks abandoned (slow for 2 minutes) and a second click takes its claim over
+  await open.update({ claimedAt: Timestamp.fromMillis(Date.now() - 120_000) });
+  const second = await call({ email, color: "khaki" });
+  const err = (await first) as HttpsError;
+  expect([err.code, err.message]).toEqual(["unavailable", "The preorder could not be created, please retry"]);
+  expect((await preordersOf(email)).map((d) => d.id)).toEqual([second.preorderId]);
+  expect((await open.get()).data()).toMatchObject({ state: "open", preorderId: second.preorderId, sessionId: second.sessionId });
+  // the retry is handed the second call's checkout
+  expect(await call({ email, color: "khaki" })).toEqual(second);
 });

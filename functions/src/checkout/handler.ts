@@ -157,7 +157,8 @@ export async function createCheckoutSession(request: CallableRequest<unknown>): 
     const result: CheckoutResult = { preorderId, preorderNumber, sessionId: session.id, url: session.url ?? "" };
     const batch = db().batch();
     batch.create(preorderRef, preorder);
-    batch.set(claim.ref, openState(claim, result, session.expires_at));
+    // only while the claim is still ours: a call slow enough to have been taken over makes no second preorder
+    batch.update(claim.ref, openState(claim, result, session.expires_at), { lastUpdateTime: claim.writeTime });
     await batch.commit();
     logger.info("preorder created", { ...log, sessionId: session.id });
     return result;
