@@ -15,7 +15,8 @@
  * body, which is where this happens. `--write` records each killed one in bench/mutation-explained.json as
  * "static, tested", naming the suite that killed it; survivors are printed and left for a test or a reason.
  * `--uncovered` also applies the mutants no test reached in the report ("no coverage"): a check that new
- * tests reach and kill them before the next Stryker run (do not `--write` those: they are not static).
+ * tests reach and kill them before the next Stryker run (do not `--write` those: they are not static, unless
+ * `--module-level` keeps only module-level ones, which are).
  */
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
@@ -31,9 +32,10 @@ if (!file || !suites) {
   );
   process.exit(2);
 }
-if (flags.includes("--write") && flags.includes("--uncovered")) {
-  // a mutant no test reached is not static: the next Stryker run measures it, nothing is recorded by hand
-  process.stderr.write("--write records static mutants only; run --uncovered without it\n");
+if (flags.includes("--write") && flags.includes("--uncovered") && !flags.includes("--module-level")) {
+  // a mutant no test reached inside a function is not static: the next Stryker run measures it, nothing is
+  // recorded by hand. Module-level code no test reached (a lazily loaded module's constants) is static.
+  process.stderr.write("--write records static mutants only; run --uncovered without it, or with --module-level\n");
   process.exit(2);
 }
 /** --lines=80-90: only the mutants that start on those lines */
