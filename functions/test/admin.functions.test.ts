@@ -480,3 +480,178 @@ describe("re-sending a Klaviyo delivery", () => {
     }
   });
 });
+
+describe("an order's page, field by field", () => {
+  const at = (iso: string) => Timestamp.fromDate(new Date(iso));
+  const ledger = (eventId: string, data: Record<string, unknown>) => db().collection("stripe_events").doc(eventId).set(data);
+  const delivery = (preorderId: string, key: string, data: Record<string, unknown>) =>
+    db()
+      .collection("klaviyo_deliveries")
+      .doc(`${preorderId}_${key}`)
+      .set({ preorderId, ...data });
+
+  it("shows everything the document, the ledger, the Klaviyo deliveries and the audit hold, each list in time order", async () => {
+    const d = await seed(
+      {
+        status: "refunded",
+        origin: "stripe",
+        amountRefunded: 9900,
+        errorReason: "card_declined",
+        stripe: { sessionId: "cs_test_page", customerId: "cus_page", paymentIntentId: "pi_page" },
+        customer: { name: "Ada Lovelace", phone: "+442000000000", shipping: null },
+        attribution: { utm_source: "newsletter", referrer: "https://example.com/a" },
+        marketingConsent: { given: true, at: at("2026-11-01T10:00:01.000Z"), locale: "en", textVersion: "v2" },
+        hold: { reason: "dispute", since: at("2026-11-05T08:00:00.000Z"), disputeId: "dp_page" },
+        dispute: { id: "dp_page", status: "needs_response", reason: "fraudulent" },
+        flagged: true,
+      },
+      new Date("2026-11-01T10:00:00.000Z"),
+    );
+    const id = d.preorderId;
+    await ledger(`evt_page_${id}_1`, { type: "charge.refunded", created: 300, preorderId: id, outcome: "ignored", reason: "stale" });
+    await ledger(`evt_page_${id}_2`, { type: "checkout.session.completed", created: 100, preorderId: id, outcome: "applied" });
+    // Firestore answers in id order (created, failed, succeeded); the page shows them by time of update
+    await delivery(id, "created", {
+      state: "sent",
+      attempts: 1,
+      sentAt: at("2026-11-03T00:00:00.000Z"),
+      updatedAt: at("2026-11-03T00:00:00.000Z"),
+    });
+    await delivery(id, "failed", {
+      state: "failed",
+      attempts: 2,
+      lastError: "HTTP 400",
+      retryable: false,
+      updatedAt: at("2026-11-02T00:00:00.000Z"),
+    });
+    await delivery(id, "succeeded", { state: "retrying", retryable: true, updatedAt: at("2026-11-01T00:00:00.000Z") });
+    const who = { uid: "admin-1", email: "o***@rolitt.example" };
+    const audited = (docId: string, action: string, when: string, result: object) =>
+      db()
+        .collection("admin_audit")
+        .doc(`${id}_${docId}`)
+        .set({ who, action, preorderId: id, at: at(when), result });
+    await audited("a", "refund", "2026-11-06T00:00:00.000Z", { ok: true, refundId: "re_page" });
+    await audited("b", "resend", "2026-11-04T00:00:00.000Z", { ok: false, key: "failed", error: "not re-sendable: failed" });
+    await audited("c", "resend", "2026-11-05T00:00:00.000Z", { ok: true, key: "succeeded", state: "sent" });
+
+    expect(await call(adminOrder as unknown as Fn, { preorderId: id })).toEqual({
+      preorderId: id,
+      preorderNumber: d.preorderNumber,
+      email: d.email,
+      color: "khaki",
+      locale: "en",
+      status: "refunded",
+      amount: 9900,
+      currency: "usd",
+      createdAt: "2026-11-01T10:00:00.000Z",
+      hold: true,
+      flagged: true,
+      amountRefunded: 9900,
+      errorReason: "card_declined",
+      origin: "stripe",
+      updatedAt: "2026-11-01T10:00:00.000Z",
+      stripe: { sessionId: "cs_test_page", customerId: "cus_page", paymentIntentId: "pi_page" },
+      customer: { name: "Ada Lovelace", phone: "+442000000000", shipping: null },
+      attribution: { utm_source: "newsletter", referrer: "https://example.com/a" },
+      marketingConsent: { given: true, at: "2026-11-01T10:00:01.000Z", locale: "en", textVersion: "v2" },
+      holdDetail: { reason: "dispute", since: "2026-11-05T08:00:00.000Z", disputeId: "dp_page" },
+      dispute: { id: "dp_page", status: "needs_response", reason: "fraudulent" },
+      timeline: [
+        {
+          eventId: `evt_page_${id}_2`,
+          type: "checkout.session.completed",
+          created: "1970-01-01T00:01:40.000Z",
+          outcome: "applied",
+          reason: null,
+          receivedAt: null,
+        },
+        {
+          eventId: `evt_page_${id}_1`,
+          type: "charge.refunded",
+          created: "1970-01-01T00:05:00.000Z",
+          outcome: "ignored",
+          reason: "stale",
+          receivedAt: null,
+        },
+      ],
+      deliveries: [
+        {
+          key: "succeeded",
+          state: "retrying",
+          attempts: 0,
+          lastError: null,
+          retryable: true,
+          sentAt: null,
+          updatedAt: "2026-11-01T00:00:00.000Z",
+        },
+        {
+          key: "failed",
+          state: "failed",
+          attempts: 2,
+          lastError: "HTTP 400",
+          retryable: false,
+          sentAt: null,
+          updatedAt: "2026-11-02T00:00:00.000Z",
+        },
+        // no `retryable` field (written before it existed): re-sendable
+        {
+          key: "created",
+          state: "sent",
+          attempts: 1,
+          lastError: null,
+          retryable: true,
+          sentAt: "2026-11-03T00:00:00.000Z",
+          updatedAt: "2026-11-03T00:00:00.000Z",
+        },
+      ],
+      audit: [
+        { action: "resend", who, at: "2026-11-04T00:00:00.000Z", result: { ok: false, key: "failed", error: "not re-sendable: failed" } },
+        { action: "resend", who, at: "2026-11-05T00:00:00.000Z", result: { ok: true, key: "succeeded", state: "sent" } },
+        { action: "refund", who, at: "2026-11-06T00:00:00.000Z", result: { ok: true, refundId: "re_page" } },
+      ],
+    });
+  });
+
+  it("a bare document (restored by hand, no optional field, no time) shows the defaults, not blanks or errors", async () => {
+    const id = "bareOrder00000000001";
+    await db()
+      .collection("preorders")
+      .doc(id)
+      .set({
+        preorderNumber: "ROL-99999999",
+        email: "bare@example.com",
+        color: "khaki",
+        locale: "en",
+        status: "created",
+        amount: 9900,
+        currency: "usd",
+      });
+    expect(await call(adminOrder as unknown as Fn, { preorderId: id })).toEqual({
+      preorderId: id,
+      preorderNumber: "ROL-99999999",
+      email: "bare@example.com",
+      color: "khaki",
+      locale: "en",
+      status: "created",
+      amount: 9900,
+      currency: "usd",
+      createdAt: "",
+      hold: false,
+      flagged: false,
+      amountRefunded: 0,
+      errorReason: null,
+      origin: "callable",
+      updatedAt: null,
+      stripe: null,
+      customer: null,
+      attribution: null,
+      marketingConsent: null,
+      holdDetail: null,
+      dispute: null,
+      timeline: [],
+      deliveries: [],
+      audit: [],
+    });
+  });
+});
