@@ -11,6 +11,8 @@ import { onPreorderWritten } from "../src/klaviyo/handler";
 import { startSink, triggerEvent } from "./helpers/klaviyo";
 import { newPreorder } from "../src/preorder/new-preorder";
 import { db } from "../src/shared/firestore";
+import { adminOfRequest } from "../src/admin/auth";
+import * as redrive from "../src/klaviyo/redrive";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 
 let stripe: LocalStripe;
@@ -79,6 +81,30 @@ const sessionFor = (params: Record<string, unknown> = {}) =>
     },
     stripe.server.prices,
   );
+
+/** A $99 Checkout Session paid in the local Stripe: its id and PaymentIntent. */
+const paidSession = () => {
+  const session = sessionFor();
+  stripe.server.state.pay(session.id);
+  return { sessionId: session.id as string, pi: stripe.server.state.sessions.get(session.id).payment_intent as string };
+};
+
+/** Every page of the list for these filters, as preorder numbers in the order shown. */
+async function allPages(filters: Record<string, unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 10; i++) {
+    const page = await call(adminOrders as unknown as Fn, { ...filters, ...(cursor && { cursor }) });
+    seen.push(...page.rows.map((r: { preorderNumber: string }) => r.preorderNumber));
+    if (!page.next) break;
+    cursor = page.next;
+  }
+  return seen;
+}
+
+/** The audit entries about one preorder. */
+const auditOf = async (preorderId: string) =>
+  (await db().collection("admin_audit").where("preorderId", "==", preorderId).get()).docs.map((a) => a.data());
 
 describe("who may call", () => {
   it.each(FUNCTIONS)("%s: signed out → unauthenticated, signed in without the claim → permission-denied", async (_name, fn, data) => {
@@ -210,15 +236,7 @@ describe("the list", () => {
     const want = [docs[2]!, ...older]
       .sort((a, b) => b.createdAt.toMillis() - a.createdAt.toMillis() || (b.preorderId < a.preorderId ? -1 : 1))
       .map((d) => d.preorderNumber as string);
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    for (let i = 0; i < 10; i++) {
-      const page = await call(adminOrders as unknown as Fn, { hold: true, pageSize: 1, ...(cursor && { cursor }) });
-      seen.push(...numbers(page.rows));
-      if (!page.next) break;
-      cursor = page.next;
-    }
-    expect(seen).toEqual(want);
+    expect(await allPages({ hold: true, pageSize: 1 })).toEqual(want);
     expect(numbers((await call(adminOrders as unknown as Fn, { hold: true, status: "refunded" })).rows)).toEqual([
       older[2]!.preorderNumber,
     ]);
@@ -270,6 +288,33 @@ describe("search through Stripe's objects", () => {
     expect((err as { code?: string }).code).not.toBe("invalid-argument");
     expect(err.message).not.toMatch(/Search by/);
   });
+
+  it("a preorder's own id finds it; an id of no preorder finds nothing", async () => {
+    const p = await seed({ status: "created" });
+    expect(await q(p.preorderId)).toEqual([p.preorderNumber]);
+    expect(await q("noSuchPreorder000001")).toEqual([]);
+  });
+
+  it("a charge leads through the PaymentIntent the webhook mapped, even when Stripe's metadata names no preorder", async () => {
+    const { pi } = paidSession(); // a session made without our metadata (e.g. a Payment Link's)
+    const p = await seed({ status: "succeeded" });
+    await db().collection("stripe_payment_intents").doc(pi).set({ preorderId: p.preorderId });
+    expect(stripe.server.state.paymentIntents.get(pi).metadata).toEqual({});
+    expect(await q(stripe.server.state.paymentIntents.get(pi).latest_charge as string)).toEqual([p.preorderNumber]);
+  });
+
+  it("a session whose metadata Stripe sends as null (a nullable field) still leads through client_reference_id", async () => {
+    const p = await seed({ status: "created" });
+    const session = sessionFor({ client_reference_id: p.preorderId });
+    stripe.server.state.sessions.get(session.id).metadata = null;
+    expect(await q(session.id)).toEqual([p.preorderNumber]);
+  });
+
+  it("an id Stripe refuses as a bad request (400) finds nothing, rather than failing the search", async () => {
+    stripe.server.failNext({ count: 1, status: 400, path: "/v1/charges" });
+    expect(await q("ch_refused123")).toEqual([]);
+    expect(stripe.server.failures.filter((f: { count: number }) => f.count > 0)).toEqual([]);
+  });
 });
 
 describe("an order's story and the refund", () => {
@@ -316,13 +361,6 @@ describe("an order's story and the refund", () => {
       "not-found",
     );
   });
-
-  /** A $99 Checkout Session paid in the local Stripe: its id and PaymentIntent. */
-  const paidSession = () => {
-    const session = sessionFor();
-    stripe.server.state.pay(session.id);
-    return { sessionId: session.id as string, pi: stripe.server.state.sessions.get(session.id).payment_intent as string };
-  };
 
   it("refunds a paid order once through Stripe with an idempotency key, and audits each attempt", async () => {
     const { sessionId, pi } = paidSession();
@@ -388,7 +426,7 @@ describe("an order's story and the refund", () => {
     const aborted = await errorOf(call(adminRefund as unknown as Fn, { preorderId: d.preorderId }));
     expect(aborted.code).toBe("aborted");
     expect(aborted.message).toMatch(/^Stripe refused the refund: Charge ch_\w+ has already been refunded\.$/);
-    const audit = (await db().collection("admin_audit").where("preorderId", "==", d.preorderId).get()).docs.map((a) => a.data());
+    const audit = await auditOf(d.preorderId);
     expect(audit).toEqual([
       expect.objectContaining({
         action: "refund",
@@ -423,7 +461,7 @@ describe("re-sending a Klaviyo delivery", () => {
         field: "key",
       });
 
-      const audit = (await db().collection("admin_audit").where("preorderId", "==", d.preorderId).get()).docs.map((a) => a.data());
+      const audit = await auditOf(d.preorderId);
       expect(audit.map((a) => [a.action, a.result.ok, a.result.state ?? a.result.error])).toEqual(
         expect.arrayContaining([
           ["resend", true, "sent"],
@@ -465,7 +503,7 @@ describe("re-sending a Klaviyo delivery", () => {
       for (const key of [undefined, 7, ["created"], "Created", "xcreated", "createdx", ""])
         expect(await refusal(key)).toEqual(["invalid-argument", 'key must be a status or "subscribe"']);
       expect(k.sink.events()).toHaveLength(0);
-      const audit = (await db().collection("admin_audit").where("preorderId", "==", d.preorderId).get()).docs.map((a) => a.data().result);
+      const audit = (await auditOf(d.preorderId)).map((a) => a.result);
       expect(audit).toEqual(
         expect.arrayContaining([
           { ok: false, key: "created", error: "not re-sendable: sent" },
@@ -615,18 +653,15 @@ describe("an order's page, field by field", () => {
 
   it("a bare document (restored by hand, no optional field, no time) shows the defaults, not blanks or errors", async () => {
     const id = "bareOrder00000000001";
-    await db()
-      .collection("preorders")
-      .doc(id)
-      .set({
-        preorderNumber: "ROL-99999999",
-        email: "bare@example.com",
-        color: "khaki",
-        locale: "en",
-        status: "created",
-        amount: 9900,
-        currency: "usd",
-      });
+    await db().collection("preorders").doc(id).set({
+      preorderNumber: "ROL-99999999",
+      email: "bare@example.com",
+      color: "khaki",
+      locale: "en",
+      status: "created",
+      amount: 9900,
+      currency: "usd",
+    });
     expect(await call(adminOrder as unknown as Fn, { preorderId: id })).toEqual({
       preorderId: id,
       preorderNumber: "ROL-99999999",
@@ -653,5 +688,70 @@ describe("an order's page, field by field", () => {
       deliveries: [],
       audit: [],
     });
+  });
+});
+
+describe("the on-hold list's order", () => {
+  const hold = { reason: "dispute", since: Timestamp.now(), disputeId: "dp_order" };
+
+  it("pages orders held within one second newest first, each once", async () => {
+    const at = (ms: number) => new Date(Date.UTC(2026, 9, 10, 10, 0, 0, ms));
+    const [a, b, c] = [
+      await seed({ color: "samesecond", hold }, at(100)),
+      await seed({ color: "samesecond", hold }, at(900)),
+      await seed({ color: "samesecond", hold }, at(500)),
+    ];
+    expect(await allPages({ hold: true, color: "samesecond", pageSize: 1 })).toEqual([b, c, a].map((d) => d.preorderNumber));
+  });
+
+  it("orders held at the same instant come in one fixed order (latest id first), on one page and across pages", async () => {
+    const tie = new Date(Date.UTC(2026, 9, 11, 10));
+    const held = [];
+    for (const disputeId of ["dp_b", "dp_c", "dp_a", "dp_e", "dp_d"])
+      held.push(await seed({ color: "sameinstant", hold: { ...hold, disputeId } }, tie));
+    const want = held.map((d) => d.preorderNumber as string).reverse();
+    expect((await call(adminOrders as unknown as Fn, { hold: true, color: "sameinstant" })).rows.map((r: any) => r.preorderNumber)).toEqual(
+      want,
+    );
+    expect(await allPages({ hold: true, color: "sameinstant", pageSize: 2 })).toEqual(want);
+  });
+});
+
+describe("a re-send that fails", () => {
+  it("is answered unavailable with Klaviyo's reason, and audited with it", async () => {
+    const d = await seed({ status: "created" });
+    await db()
+      .collection("klaviyo_deliveries")
+      .doc(`${d.preorderId}_created`)
+      .set({ preorderId: d.preorderId, state: "failed", retryable: true, attempts: 3, updatedAt: Timestamp.now() });
+    // the send itself is the Klaviyo module's (tested there); here it fails with an Error, then with a bare value
+    const spy = jest
+      .spyOn(redrive, "redeliver")
+      .mockRejectedValueOnce(new Error("Klaviyo answered 503"))
+      .mockRejectedValueOnce("socket hang up");
+    try {
+      for (const reason of ["Klaviyo answered 503", "socket hang up"]) {
+        const e = await errorOf(call(adminResend as unknown as Fn, { preorderId: d.preorderId, key: "created" }));
+        expect([e.code, e.message]).toEqual(["unavailable", `Klaviyo re-send failed: ${reason}`]);
+      }
+      expect(spy).toHaveBeenCalledWith(d.preorderId, "created");
+    } finally {
+      spy.mockRestore();
+    }
+    const audit = await auditOf(d.preorderId);
+    expect(audit.map((a) => [a.action, a.who, a.result])).toEqual(
+      expect.arrayContaining([
+        ["resend", { uid: "admin-1", email: "o***@rolitt.example" }, { ok: false, key: "created", error: "Klaviyo answered 503" }],
+        ["resend", { uid: "admin-1", email: "o***@rolitt.example" }, { ok: false, key: "created", error: "socket hang up" }],
+      ]),
+    );
+    expect(audit).toHaveLength(2);
+  });
+});
+
+describe("the export's token check", () => {
+  it("verifies with the app the functions already run (the default app), and answers 401 for a token that is not one", async () => {
+    db(); // the default app, as every function starts it
+    expect(await adminOfRequest("Bearer not.a.token")).toEqual({ status: 401, message: "Sign in again: the session is not valid" });
   });
 });
