@@ -11,7 +11,6 @@ import { onPreorderWritten } from "../src/klaviyo/handler";
 import { startSink, triggerEvent } from "./helpers/klaviyo";
 import { newPreorder } from "../src/preorder/new-preorder";
 import { db } from "../src/shared/firestore";
-import { adminOfRequest } from "../src/admin/auth";
 import * as redrive from "../src/klaviyo/redrive";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 
@@ -653,7 +652,7 @@ describe("an order's page, field by field", () => {
 
   it("a bare document (restored by hand, no optional field, no time) shows the defaults, not blanks or errors", async () => {
     const id = "bareOrder00000000001";
-    await db().collection("preorders").doc(id).set({
+    const bare = {
       preorderNumber: "ROL-99999999",
       email: "bare@example.com",
       color: "khaki",
@@ -661,16 +660,11 @@ describe("an order's page, field by field", () => {
       status: "created",
       amount: 9900,
       currency: "usd",
-    });
+    };
+    await db().collection("preorders").doc(id).set(bare);
     expect(await call(adminOrder as unknown as Fn, { preorderId: id })).toEqual({
       preorderId: id,
-      preorderNumber: "ROL-99999999",
-      email: "bare@example.com",
-      color: "khaki",
-      locale: "en",
-      status: "created",
-      amount: 9900,
-      currency: "usd",
+      ...bare,
       createdAt: "",
       hold: false,
       flagged: false,
@@ -703,18 +697,6 @@ describe("the on-hold list's order", () => {
     ];
     expect(await allPages({ hold: true, color: "samesecond", pageSize: 1 })).toEqual([b, c, a].map((d) => d.preorderNumber));
   });
-
-  it("orders held at the same instant come in one fixed order (latest id first), on one page and across pages", async () => {
-    const tie = new Date(Date.UTC(2026, 9, 11, 10));
-    const held = [];
-    for (const disputeId of ["dp_b", "dp_c", "dp_a", "dp_e", "dp_d"])
-      held.push(await seed({ color: "sameinstant", hold: { ...hold, disputeId } }, tie));
-    const want = held.map((d) => d.preorderNumber as string).reverse();
-    expect((await call(adminOrders as unknown as Fn, { hold: true, color: "sameinstant" })).rows.map((r: any) => r.preorderNumber)).toEqual(
-      want,
-    );
-    expect(await allPages({ hold: true, color: "sameinstant", pageSize: 2 })).toEqual(want);
-  });
 });
 
 describe("a re-send that fails", () => {
@@ -746,12 +728,5 @@ describe("a re-send that fails", () => {
       ]),
     );
     expect(audit).toHaveLength(2);
-  });
-});
-
-describe("the export's token check", () => {
-  it("verifies with the app the functions already run (the default app), and answers 401 for a token that is not one", async () => {
-    db(); // the default app, as every function starts it
-    expect(await adminOfRequest("Bearer not.a.token")).toEqual({ status: 401, message: "Sign in again: the session is not valid" });
   });
 });
