@@ -99,8 +99,12 @@ const jestConfig = JSON.stringify({
 /** Runs the suites; resolves to null when they pass, else the first failing test's title. */
 const jest = () =>
   new Promise((resolve) => {
-    // nice: a Stryker lane may be running beside this; its time limits should not feel us
-    const child = spawn("nice", ["-n", "15", "npx", "jest", "--config", jestConfig, "--ci", "--bail", ...tests], { cwd: root });
+    // nice: a Stryker lane may be running beside this; its time limits should not feel us. --forceExit: a
+    // mutant that leaves an HTTP request unanswered fails its test at the timeout, but the open socket would
+    // keep jest from ever exiting
+    const child = spawn("nice", ["-n", "15", "npx", "jest", "--config", jestConfig, "--ci", "--bail", "--forceExit", ...tests], {
+      cwd: root,
+    });
     let out = "";
     child.stderr.on("data", (b) => (out += b));
     child.stdout.on("data", (b) => (out += b));
