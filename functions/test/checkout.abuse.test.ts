@@ -8,6 +8,7 @@ import { createCheckoutSession } from "../src/index";
 import { openCheckoutRef } from "../src/checkout/open-checkout";
 import { db, firestoreModule } from "../src/shared/firestore";
 import { counts } from "./helpers/firestore";
+import { uniqueEmail as unique } from "./helpers/checkout";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 
 const { Timestamp } = firestoreModule();
@@ -39,8 +40,6 @@ const call = (data: unknown, o: CallOpts = {}) =>
     acceptsStreaming: false,
     ...(o.app ? { app: o.app } : {}),
   } as never);
-
-const unique = (tag: string) => `${tag}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
 
 async function settle<T>(p: Promise<T>): Promise<{ ok: T } | { err: HttpsError }> {
   try {

@@ -4,11 +4,11 @@
  * page's build reads too. Issue #16: two preorders never share a number.
  */
 import { HttpsError } from "firebase-functions/v2/https";
-import { createCheckoutSession } from "../src/index";
 import { reservePreorderNumber } from "../src/checkout/handler";
 import { InputError, parseCheckoutInput } from "../src/checkout/input";
 import CONSENT from "../src/offer/consent.json";
 import { db } from "../src/shared/firestore";
+import { callCheckout as call, uniqueEmail as unique } from "./helpers/checkout";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 
 let stripe: LocalStripe;
@@ -17,8 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => stripe.close());
 
-const call = (data: unknown) => createCheckoutSession.run({ data, rawRequest: {} as never, acceptsStreaming: false } as never);
-const unique = (tag: string) => `${tag}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
 const doc = async (id: string) => (await db().collection("preorders").doc(id).get()).data()!;
 
 describe("marketing consent on the preorder", () => {

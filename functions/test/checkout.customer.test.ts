@@ -3,10 +3,10 @@
  * types someone's email neither sees nor changes anything of theirs. Through the callable's `.run()`, the
  * real Stripe SDK and the local Stripe server (which records every request's parameters).
  */
-import { createCheckoutSession } from "../src/index";
 import { emailKey, findOrCreateCustomer, isMissingCustomerError, replaceMissingCustomer } from "../src/checkout/customer";
 import * as firestoreShared from "../src/shared/firestore";
 import { db, firestoreModule } from "../src/shared/firestore";
+import { callCheckout as call, uniqueEmail as unique } from "./helpers/checkout";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 
 const { Timestamp } = firestoreModule();
@@ -17,8 +17,6 @@ beforeAll(async () => {
 afterAll(() => stripe.close());
 beforeEach(() => stripe.server.reset());
 
-const call = (data: unknown) => createCheckoutSession.run({ data, rawRequest: {} as never, acceptsStreaming: false } as never);
-const unique = (tag: string) => `${tag}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
 const customerOf = async (preorderId: string) =>
   (await db().collection("preorders").doc(preorderId).get()).get("stripe.customerId") as string;
 const sessionRequests = () => stripe.requests().filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions");

@@ -3,9 +3,9 @@
  * Stripe server and the real Admin SDK speaking gRPC to the Firestore server.
  */
 import { HttpsError } from "firebase-functions/v2/https";
-import { createCheckoutSession } from "../src/index";
 import { db } from "../src/shared/firestore";
 import { counts } from "./helpers/firestore";
+import { callCheckout as call, uniqueEmail as unique } from "./helpers/checkout";
 import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
 
 let stripe: LocalStripe;
@@ -14,11 +14,6 @@ beforeAll(async () => {
 });
 afterAll(() => stripe.close());
 beforeEach(() => stripe.server.reset());
-
-const call = (data: unknown, extra: Record<string, unknown> = {}) =>
-  createCheckoutSession.run({ data, rawRequest: {} as never, acceptsStreaming: false, ...extra } as never);
-
-const unique = (tag: string) => `${tag}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
 
 async function errorOf(p: Promise<unknown>): Promise<HttpsError> {
   try {
