@@ -101,11 +101,11 @@ describe("the scheduled run's sweep, with Stripe", () => {
 
   const OFFER = { color: "khaki", locale: "en", amount: 9900, currency: "usd" } as const;
   /** A preorder `hoursAgo` old whose session Stripe has expired, as the callable and Stripe leave it. */
-  async function abandoned(hoursAgo: number): Promise<string> {
+  async function abandoned(hoursAgo: number): Promise<{ id: string; sessionId: string }> {
     const id = db().collection("preorders").doc().id;
     made.push(id);
     const number = `ROL-${String(Date.now() + made.length).slice(-8)}`;
-    const metadata = { preorder_id: id, preorder_number: number, color: "khaki", email: `${id}@example.com`, locale: "en" };
+    const metadata = { preorder_id: id, preorder_number: number, color: OFFER.color, email: `${id}@example.com`, locale: OFFER.locale };
     const stripe = await stripeClient();
     const session = await stripe.checkout.sessions.create({
       mode: "payment",
@@ -121,23 +121,24 @@ describe("the scheduled run's sweep, with Stripe", () => {
       .collection("preorders")
       .doc(id)
       .set({ ...doc, stripe: { sessionId: session.id, customerId: null, paymentIntentId: null }, createdAt: at, updatedAt: at });
-    return id;
+    return { id, sessionId: session.id };
   }
 
   it("asks Stripe about each preorder left open over a day, a request at a time, and expires those Stripe expired; a younger one waits", async () => {
     const local = await startLocalStripe();
     try {
       const old = [await abandoned(30), await abandoned(26)];
-      const young = await abandoned(2); // its webhook may still come: not the sweep's yet
+      const young = (await abandoned(2)).id; // its webhook may still come: not the sweep's yet
       const s = await scheduledReconcile(FAST, emptyStripe(), NO_REDRIVE);
       // other files' stale preorders may share this Firestore: only this test's are asserted
       const changed = (s.sweep as sweep.SweepSummary).changed;
-      expect(changed).toEqual(expect.arrayContaining(old));
+      expect(changed).toEqual(expect.arrayContaining(old.map((o) => o.id)));
       expect(changed).not.toContain(young);
-      for (const id of old) expect((await db().collection("preorders").doc(id).get()).get("status")).toBe("expired");
+      for (const { id } of old) expect((await db().collection("preorders").doc(id).get()).get("status")).toBe("expired");
       expect((await db().collection("preorders").doc(young).get()).get("status")).toBe("created");
-      const mine = await Promise.all(old.map(async (id) => (await db().collection("preorders").doc(id).get()).get("stripe.sessionId")));
-      const asked = local.requests().filter((r) => r.method === "GET" && mine.some((sid) => r.path === `/v1/checkout/sessions/${sid}`));
+      const asked = local
+        .requests()
+        .filter((r) => r.method === "GET" && old.some((o) => r.path === `/v1/checkout/sessions/${o.sessionId}`));
       expect(asked).toHaveLength(2);
     } finally {
       await local.close();
