@@ -116,6 +116,9 @@ function isolate(impl, state, counts, options) {
     return null;
   }
 
+  /** A document's path inside its database, as Firestore's error messages name it. */
+  const shortName = (name) => name.replace(/^.*?\/documents\//, "");
+
   /** Check every write's precondition against the state the earlier writes of this commit would leave. */
   function preconditionError(writes) {
     const exists = new Map();
@@ -131,14 +134,12 @@ function isolate(impl, state, counts, options) {
         if (exists.has(name) || !doc.metadata.hasExist || doc.metadata.updatedAt.getTime() !== want)
           return {
             code: FAILED_PRECONDITION,
-            details: `the stored version of ${name.replace(/^.*?\/documents\//, "")} does not match the required base version`,
+            details: `the stored version of ${shortName(name)} does not match the required base version`,
           };
       }
       const pre = w.has_current_document && w.current_document.has_exists ? w.current_document.exists : undefined;
-      if (pre === false && existsNow(name))
-        return { code: ALREADY_EXISTS, details: `entity already exists: ${name.replace(/^.*?\/documents\//, "")}` };
-      if (pre === true && !existsNow(name))
-        return { code: NOT_FOUND, details: `no entity to update: ${name.replace(/^.*?\/documents\//, "")}` };
+      if (pre === false && existsNow(name)) return { code: ALREADY_EXISTS, details: `entity already exists: ${shortName(name)}` };
+      if (pre === true && !existsNow(name)) return { code: NOT_FOUND, details: `no entity to update: ${shortName(name)}` };
       exists.set(name, !w.has_delete);
     }
     return null;
