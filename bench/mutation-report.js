@@ -27,10 +27,10 @@ const TARGETS = { pureCore: 90, all: 80 };
 const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 
 function args(argv) {
-  const out = { in: "reports/mutation/mutation.json", out: "docs/mutation.md", wallMs: null };
+  const out = { in: "reports/mutation/mutation.json", out: "docs/mutation.md", outGiven: false, wallMs: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--in") out.in = argv[++i];
-    else if (argv[i] === "--out") out.out = argv[++i];
+    else if (argv[i] === "--out") [out.out, out.outGiven] = [argv[++i], true];
     else if (argv[i] === "--wall-ms") out.wallMs = Number(argv[++i]);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
@@ -276,6 +276,13 @@ function build(report, opts) {
   return { text: lines.join("\n"), coreScore, allScore, survivors: survivors.length, unexplained };
 }
 
+/** The files a generated page scores: the first cell of each row of its "Score per file" table. */
+function filesOf(page) {
+  const block = page.split(START)[1]?.split(END)[0] ?? "";
+  const table = block.split("### Score per file")[1]?.split("\n### ")[0] ?? "";
+  return [...table.matchAll(/^\| ([\w./-]+\.ts)(?: \(core\))? +\|/gm)].map((m) => m[1]);
+}
+
 function main() {
   const opts = args(process.argv.slice(2));
   const inFile = path.resolve(ROOT, opts.in);
@@ -288,7 +295,21 @@ function main() {
   report.generatedAt = report.generatedAt ?? fs.statSync(inFile).mtime.toISOString();
   const result = build(report, opts);
 
-  const outFile = path.resolve(ROOT, opts.out);
+  let outFile = path.resolve(ROOT, opts.out);
+  // reports/ is not in git, so on a fresh clone one lane's report holds only that lane's files. Written over
+  // docs/mutation.md it would drop every other file's results (hours of lanes to get back): such a report goes
+  // beside itself instead, unless --out names the page on purpose.
+  const missing =
+    opts.outGiven || !fs.existsSync(outFile)
+      ? []
+      : filesOf(fs.readFileSync(outFile, "utf8")).filter((f) => !report.files[`functions/src/${f}`]);
+  if (missing.length > 0) {
+    outFile = path.join(path.dirname(inFile), "mutation.md");
+    console.error(
+      `mutation-report: the report lacks ${missing.length} file(s) that ${opts.out} scores (${missing.slice(0, 3).join(", ")}…): ` +
+        `a partial run, written to ${path.relative(ROOT, outFile)} instead; --out ${opts.out} writes the page anyway`,
+    );
+  }
   const intro = [
     "# Mutation testing",
     "",
@@ -304,7 +325,7 @@ function main() {
   fs.writeFileSync(outFile, `${before}${result.text}${after}`);
   console.log(
     `mutation-report: pure core ${pct(result.coreScore)}, functions/src ${pct(result.allScore)}, ` +
-      `${result.survivors} survivors (${result.unexplained} unexplained) → ${opts.out}`,
+      `${result.survivors} survivors (${result.unexplained} unexplained) → ${path.relative(ROOT, outFile)}`,
   );
 }
 
