@@ -92,10 +92,10 @@ const records = (text: string) =>
 
 describe("adminExport refuses", () => {
   it.each([
-    ["no Authorization header", undefined, 401, "Sign in to use the console"],
-    ["a token that is not an ID token", "not-a-token", 401, "Sign in again: the session is not valid"],
-    ["an account without the admin claim", "SHOPPER", 403, "This account is not a console admin"],
-  ])("%s → %i, and nothing is read or audited", async (_what, token, status, message) => {
+    ["no Authorization header", 401, undefined, "Sign in to use the console"],
+    ["a token that is not an ID token", 401, "not-a-token", "Sign in again: the session is not valid"],
+    ["an account without the admin claim", 403, "SHOPPER", "This account is not a console admin"],
+  ])("%s → %i, and nothing is read or audited", async (_what, status, token, message) => {
     await seed([{ n: 1 }]);
     const res = await get("/api/admin/export?kind=orders", token === "SHOPPER" ? shopperToken : token);
     expect(res.status).toBe(status);
