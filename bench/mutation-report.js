@@ -302,7 +302,9 @@ function main() {
   const missing =
     opts.outGiven || !fs.existsSync(outFile)
       ? []
-      : filesOf(fs.readFileSync(outFile, "utf8")).filter((f) => !report.files[`functions/src/${f}`]);
+      : filesOf(fs.readFileSync(outFile, "utf8"))
+          // a file deleted since the page was written is rightly gone from the report
+          .filter((f) => !report.files[`functions/src/${f}`] && fs.existsSync(path.join(ROOT, "functions/src", f)));
   if (missing.length > 0) {
     outFile = path.join(path.dirname(inFile), "mutation.md");
     console.error(
