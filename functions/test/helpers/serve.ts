@@ -9,6 +9,11 @@ export async function serve(app: Express): Promise<{ url: string; close(): Promi
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((r) => server.close(() => r())),
+    // a request still unanswered (a handler that never responds) would hold close() until its client gave up
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -56,6 +56,11 @@ export async function serveWebhook(): Promise<WebhookServer> {
       const payload = JSON.stringify(event, null, 2);
       return post(payload, { "stripe-signature": signature(payload) });
     },
-    close: () => new Promise((r) => server.close(() => r())),
+    // a request still unanswered (a handler that never responds) would hold close() until its client gave up
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
