@@ -306,11 +306,15 @@ function main() {
           // a file deleted since the page was written is rightly gone from the report
           .filter((f) => !report.files[`functions/src/${f}`] && fs.existsSync(path.join(ROOT, "functions/src", f)));
   if (missing.length > 0) {
-    outFile = path.join(path.dirname(inFile), "mutation.md");
+    const beside = inFile.replace(/\.json$/, "") + ".md";
+    const named = `${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ", …" : ""}`;
     console.error(
-      `mutation-report: the report lacks ${missing.length} file(s) that ${opts.out} scores (${missing.slice(0, 3).join(", ")}…): ` +
-        `a partial run, written to ${path.relative(ROOT, outFile)} instead; --out ${opts.out} writes the page anyway`,
+      `mutation-report: the report lacks ${missing.length} file(s) that ${opts.out} scores (${named}): a partial run, ` +
+        (beside === outFile ? "not written" : `written to ${path.relative(ROOT, beside)} instead`) +
+        `; --out ${opts.out} writes the page anyway`,
     );
+    if (beside === outFile) process.exit(1);
+    outFile = beside;
   }
   const intro = [
     "# Mutation testing",
