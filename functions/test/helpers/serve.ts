@@ -9,11 +9,13 @@ export async function serve(app: Express): Promise<{ url: string; close(): Promi
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    // a request still unanswered (a handler that never responds) would hold close() until its client gave up
-    close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
+
+/** Stops `server`; a request still unanswered (a handler that never responds) would hold it until its client gave up. */
+export const closeServer = (server: Server): Promise<void> =>
+  new Promise((r) => {
+    server.close(() => r());
+    server.closeAllConnections();
+  });

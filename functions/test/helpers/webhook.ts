@@ -6,6 +6,7 @@ import { createHmac } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { stripeWebhook } from "../../src/index";
+import { closeServer } from "./serve";
 
 export const TEST_SECRET = "whsec_local_test_secret";
 
@@ -56,11 +57,6 @@ export async function serveWebhook(): Promise<WebhookServer> {
       const payload = JSON.stringify(event, null, 2);
       return post(payload, { "stripe-signature": signature(payload) });
     },
-    // a request still unanswered (a handler that never responds) would hold close() until its client gave up
-    close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
