@@ -8,16 +8,10 @@ import { createCheckoutSession } from "../src/index";
 import { openCheckoutRef } from "../src/checkout/open-checkout";
 import { db, firestoreModule } from "../src/shared/firestore";
 import { counts } from "./helpers/firestore";
-import { uniqueEmail as unique } from "./helpers/checkout";
-import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
+import { localStripePerTest, uniqueEmail as unique } from "./helpers/checkout";
 
 const { Timestamp } = firestoreModule();
-let stripe: LocalStripe;
-beforeAll(async () => {
-  stripe = await startLocalStripe();
-});
-afterAll(() => stripe.close());
-beforeEach(() => stripe.server.reset());
+const stripe = localStripePerTest();
 
 let ipSeq = 0;
 /** A fresh client address per test, seen through Google's front end (client, then one proxy). */
@@ -78,7 +72,10 @@ async function inWaves<T>(n: number, width: number, make: (i: number) => Promise
   return out;
 }
 
-const sessionsCreated = () => stripe.requests().filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions").length;
+const sessionsCreated = () =>
+  stripe()
+    .requests()
+    .filter((r) => r.method === "POST" && r.path === "/v1/checkout/sessions").length;
 const TRACKED = ["preorders", "preorder_numbers", "stripe_customers", "open_checkouts", "rate_limits"];
 
 describe("App Check", () => {
@@ -87,7 +84,7 @@ describe("App Check", () => {
       const before = await counts(...TRACKED);
       const r = await settle(call({ email: unique("noapp"), color: "khaki" }));
       expect("err" in r && r.err.code).toBe("unauthenticated");
-      expect(stripe.requests()).toHaveLength(0);
+      expect(stripe().requests()).toHaveLength(0);
       expect(await counts(...TRACKED)).toEqual(before);
     });
   });
@@ -143,7 +140,7 @@ describe("limits", () => {
       expect("err" in oversized && oversized.err.message).toContain("4096 bytes");
       const huge = await settle(call({ email: "a@b.co", color: "khaki", extra: "x".repeat(50_000) }, { ip }));
       expect("err" in huge && huge.err.code).toBe("invalid-argument");
-      expect(stripe.requests()).toHaveLength(0);
+      expect(stripe().requests()).toHaveLength(0);
       expect(await counts("preorders", "preorder_numbers", "stripe_customers", "open_checkouts")).toEqual(before);
 
       expect("ok" in (await settle(call({ email: unique("fourth"), color: "khaki" }, { ip })))).toBe(true);
@@ -235,7 +232,11 @@ describe("a second click is not a second order", () => {
     const answers = await Promise.all(Array.from({ length: 10 }, () => call({ email, color: "black" })));
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
     expect(sessionsCreated()).toBe(1);
-    expect(stripe.requests().filter((r) => r.method === "POST" && r.path === "/v1/customers")).toHaveLength(1);
+    expect(
+      stripe()
+        .requests()
+        .filter((r) => r.method === "POST" && r.path === "/v1/customers"),
+    ).toHaveLength(1);
     const mid = await counts("preorders", "preorder_numbers");
     expect(mid.preorders - before.preorders).toBe(1);
     expect(mid.preorder_numbers - before.preorder_numbers).toBe(1);
@@ -250,7 +251,7 @@ describe("a second click is not a second order", () => {
     expect(sessionsCreated()).toBe(2);
     expect((await db().collection("preorders").where("email", "==", email).get()).size).toBe(2);
     // still one Stripe customer for the email
-    expect(stripe.server.state.listCustomers({ email }).data).toHaveLength(1);
+    expect(stripe().server.state.listCustomers({ email }).data).toHaveLength(1);
   });
 
   it("once the preorder is paid (or its session expired) the next click is a new preorder", async () => {
@@ -301,7 +302,7 @@ describe("a second click is not a second order", () => {
 
   it("a failed Stripe call releases the claim: the next click tries again", async () => {
     const email = unique("retry");
-    stripe.server.failNext({ count: 3, status: 500, path: "/v1/checkout/sessions" });
+    stripe().server.failNext({ count: 3, status: 500, path: "/v1/checkout/sessions" });
     const failed = await settle(call({ email, color: "khaki" }));
     expect("err" in failed && failed.err.code).toBe("unavailable");
     const ok = await call({ email, color: "khaki" });

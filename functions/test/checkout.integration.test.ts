@@ -5,24 +5,9 @@
 import { HttpsError } from "firebase-functions/v2/https";
 import { db } from "../src/shared/firestore";
 import { counts } from "./helpers/firestore";
-import { callCheckout as call, uniqueEmail as unique } from "./helpers/checkout";
-import { startLocalStripe, type LocalStripe } from "./helpers/stripe";
+import { callCheckout as call, failureOf, localStripePerTest, uniqueEmail as unique } from "./helpers/checkout";
 
-let stripe: LocalStripe;
-beforeAll(async () => {
-  stripe = await startLocalStripe();
-});
-afterAll(() => stripe.close());
-beforeEach(() => stripe.server.reset());
-
-async function errorOf(p: Promise<unknown>): Promise<HttpsError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as HttpsError;
-  }
-  throw new Error("expected the call to fail");
-}
+const stripe = localStripePerTest();
 
 describe("createCheckoutSession", () => {
   it("creates the preorder and a Checkout Session with the exact Stripe requests", async () => {
@@ -31,15 +16,15 @@ describe("createCheckoutSession", () => {
 
     expect(result.preorderNumber).toMatch(/^ROL-\d{8}$/);
     expect(result.sessionId).toMatch(/^cs_test_/);
-    expect(result.url).toBe(`${stripe.url}/c/pay/${result.sessionId}`);
+    expect(result.url).toBe(`${stripe().url}/c/pay/${result.sessionId}`);
 
-    const reqs = stripe.requests();
+    const reqs = stripe().requests();
     expect(reqs.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1/customers", "POST /v1/customers", "POST /v1/checkout/sessions"]);
     const lower = email.toLowerCase();
     expect(reqs[0]!.params).toEqual({ email: lower, limit: "10" });
     expect(reqs[1]!.params).toEqual({ email: lower, metadata: { source: "rolitt-preorder" } });
     expect(reqs[1]!.idempotencyKey).toMatch(/^rolitt-customer-test-[0-9a-f]{64}$/);
-    const customerId = stripe.server.state.listCustomers({ email: lower }).data[0].id;
+    const customerId = stripe().server.state.listCustomers({ email: lower }).data[0].id;
 
     const metadata = {
       preorder_id: result.preorderId,
@@ -94,9 +79,9 @@ describe("createCheckoutSession", () => {
   it("reuses the customer of a returning shopper: one Stripe call", async () => {
     const email = unique("returning");
     const first = await call({ email, color: "khaki" });
-    const before = stripe.requests().length;
+    const before = stripe().requests().length;
     const second = await call({ email, color: "white" });
-    const calls = stripe.requests().slice(before);
+    const calls = stripe().requests().slice(before);
     expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/checkout/sessions"]);
     const a = (await db().collection("preorders").doc(first.preorderId).get()).get("stripe.customerId");
     const b = (await db().collection("preorders").doc(second.preorderId).get()).get("stripe.customerId");
@@ -106,9 +91,13 @@ describe("createCheckoutSession", () => {
 
   it("adopts a customer this shop made earlier for that email (mapping lost)", async () => {
     const email = unique("ours");
-    const existing = stripe.server.state.createCustomer({ email, metadata: { source: "rolitt-preorder" } });
+    const existing = stripe().server.state.createCustomer({ email, metadata: { source: "rolitt-preorder" } });
     const result = await call({ email, color: "khaki" });
-    expect(stripe.requests().filter((r) => r.path === "/v1/customers" && r.method === "POST")).toHaveLength(0);
+    expect(
+      stripe()
+        .requests()
+        .filter((r) => r.path === "/v1/customers" && r.method === "POST"),
+    ).toHaveLength(0);
     expect((await db().collection("preorders").doc(result.preorderId).get()).get("stripe.customerId")).toBe(existing.id);
   });
 
@@ -116,7 +105,7 @@ describe("createCheckoutSession", () => {
     const email = unique("burst");
     const colors = ["khaki", "black", "white"];
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => call({ email, color: colors[i % 3] })));
-    expect(stripe.server.state.listCustomers({ email }).data).toHaveLength(1);
+    expect(stripe().server.state.listCustomers({ email }).data).toHaveLength(1);
     const ids = new Set(results.map((r) => r.preorderId));
     const numbers = new Set(results.map((r) => r.preorderNumber));
     expect(ids.size).toBe(3);
@@ -128,11 +117,13 @@ describe("createCheckoutSession", () => {
   });
 
   it("uses a configured Stripe Price id", async () => {
-    const price = stripe.server.addPrice({ unit_amount: 128000, currency: "hkd" });
+    const price = stripe().server.addPrice({ unit_amount: 128000, currency: "hkd" });
     process.env.STRIPE_PRICE_ID = price;
     try {
       const result = await call({ email: unique("price"), color: "khaki", locale: "zh-HK" });
-      const session = stripe.requests().find((r) => r.path === "/v1/checkout/sessions")!;
+      const session = stripe()
+        .requests()
+        .find((r) => r.path === "/v1/checkout/sessions")!;
       expect(session.params.line_items).toEqual([{ price, quantity: "1" }]);
       expect(session.params.locale).toBe("zh-HK");
       expect((await db().collection("preorders").doc(result.preorderId).get()).data()).toMatchObject({ amount: 128000, currency: "hkd" });
@@ -156,21 +147,25 @@ describe("createCheckoutSession", () => {
 
   it.each(BAD_INPUTS.map((d, i) => [i, d]))("bad input #%s → invalid-argument, nothing written, no Stripe call", async (_i, data) => {
     const before = await counts("preorders", "preorder_numbers", "stripe_customers");
-    const err = await errorOf(call(data));
+    const err = await failureOf<HttpsError>(call(data));
     expect(err).toBeInstanceOf(HttpsError);
     expect(err.code).toBe("invalid-argument");
     expect(err.message.length).toBeGreaterThan(0);
-    expect(stripe.requests()).toHaveLength(0);
+    expect(stripe().requests()).toHaveLength(0);
     expect(await counts("preorders", "preorder_numbers", "stripe_customers")).toEqual(before);
   });
 
   it("a Stripe outage → unavailable and no preorder left behind", async () => {
-    stripe.server.failNext({ count: 10, status: 500, path: "/v1/checkout/sessions" });
+    stripe().server.failNext({ count: 10, status: 500, path: "/v1/checkout/sessions" });
     const before = await counts("preorders", "preorder_numbers");
-    const err = await errorOf(call({ email: unique("outage"), color: "khaki" }));
+    const err = await failureOf<HttpsError>(call({ email: unique("outage"), color: "khaki" }));
     expect(err.code).toBe("unavailable");
     // the SDK retried (maxNetworkRetries 2) before giving up
-    expect(stripe.requests().filter((r) => r.path === "/v1/checkout/sessions")).toHaveLength(3);
+    expect(
+      stripe()
+        .requests()
+        .filter((r) => r.path === "/v1/checkout/sessions"),
+    ).toHaveLength(3);
     expect(await counts("preorders", "preorder_numbers")).toEqual(before);
   });
 
@@ -178,7 +173,7 @@ describe("createCheckoutSession", () => {
     process.env.STRIPE_PRICE_ID = "price_does_not_exist";
     try {
       const before = await counts("preorders", "preorder_numbers");
-      const err = await errorOf(call({ email: unique("badprice"), color: "khaki" }));
+      const err = await failureOf<HttpsError>(call({ email: unique("badprice"), color: "khaki" }));
       expect(err.code).toBe("failed-precondition");
       expect(await counts("preorders", "preorder_numbers")).toEqual(before);
     } finally {
@@ -190,10 +185,10 @@ describe("createCheckoutSession", () => {
     const key = process.env.STRIPE_SECRET_KEY;
     delete process.env.STRIPE_SECRET_KEY;
     try {
-      const err = await errorOf(call({ email: unique("nokey"), color: "khaki" }));
+      const err = await failureOf<HttpsError>(call({ email: unique("nokey"), color: "khaki" }));
       expect(err.code).toBe("failed-precondition");
       expect(err.message).toContain("STRIPE_SECRET_KEY");
-      expect(stripe.requests()).toHaveLength(0);
+      expect(stripe().requests()).toHaveLength(0);
     } finally {
       process.env.STRIPE_SECRET_KEY = key;
     }
@@ -202,7 +197,7 @@ describe("createCheckoutSession", () => {
   it("enforces App Check when ENFORCE_APP_CHECK is true", async () => {
     process.env.ENFORCE_APP_CHECK = "true";
     try {
-      const err = await errorOf(call({ email: unique("appcheck"), color: "khaki" }));
+      const err = await failureOf<HttpsError>(call({ email: unique("appcheck"), color: "khaki" }));
       expect(err.code).toBe("unauthenticated");
       const ok = await call({ email: unique("appcheck"), color: "khaki" }, { app: { appId: "1:123:web:abc", token: {} } });
       expect(ok.sessionId).toMatch(/^cs_test_/);

@@ -18,11 +18,11 @@ export const callCheckout = (data: unknown, extra: Record<string, unknown> = {})
 
 export const uniqueEmail = (tag: string) => `${tag}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
 
-/** The error a call ends with; fails the test when it succeeds. */
-export const failureOf = (p: Promise<unknown>): Promise<unknown> =>
+/** The error a call ends with (typed as `E` when the caller knows it); fails the test when it succeeds. */
+export const failureOf = <E = unknown>(p: Promise<unknown>): Promise<E> =>
   p.then(
     () => {
       throw new Error("expected the call to fail");
     },
-    (e: unknown) => e,
+    (e: unknown) => e as E,
   );
