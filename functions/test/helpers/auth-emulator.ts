@@ -13,7 +13,7 @@ const { emulatorUser, emulatorIdToken } = require("../../../devtools/admin") as 
   emulatorUser: (origin: string, projectId: string, email: string, password: string, claims?: object) => Promise<string>;
   emulatorIdToken: (origin: string, email: string, password: string) => Promise<string>;
 };
-const { freePort } = require("../../../devtools/firestore-server") as { freePort: () => Promise<number> };
+const { freePorts } = require("../../../devtools/firestore-server") as { freePorts: (n: number) => Promise<number[]> };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const ROOT = join(__dirname, "..", "..", "..");
@@ -26,7 +26,7 @@ export interface AuthEmulator {
 }
 
 export async function startAuthEmulator(projectId: string): Promise<AuthEmulator> {
-  const [auth, hub, logging] = [await freePort(), await freePort(), await freePort()];
+  const [auth, hub, logging] = await freePorts(3);
   const dir = mkdtempSync(join(tmpdir(), "auth-emu-"));
   const config = join(dir, "firebase.json");
   writeFileSync(
