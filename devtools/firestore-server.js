@@ -36,10 +36,6 @@ async function freePorts(n) {
   }
 }
 
-async function freePort() {
-  return (await freePorts(1))[0];
-}
-
 /**
  * Start the server in a child process; resolves once it listens on 127.0.0.1.
  *   isolation  transaction isolation (default on; `ROLITT_FIRESTORE_ISOLATION=0` turns it off, only to show
@@ -50,7 +46,7 @@ async function freePort() {
  *              `setFaults()` changes it on a running server
  */
 async function startFirestore({ port, isolation, faults, fast } = {}) {
-  const usePort = port ?? (await freePort());
+  const usePort = port ?? (await freePorts(1))[0];
   const env = { ...process.env };
   if (fast !== undefined) env.ROLITT_FIRESTORE_FAST = fast ? "1" : "0";
   if (isolation !== undefined) env.ROLITT_FIRESTORE_ISOLATION = isolation ? "1" : "0";
@@ -194,4 +190,4 @@ if (require.main === module) {
   process.on("disconnect", stop);
 }
 
-module.exports = { startFirestore, freePort, freePorts };
+module.exports = { startFirestore, freePorts };
